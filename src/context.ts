@@ -1,0 +1,18 @@
+import type { ServiceId } from './config.js';
+import { gatewayError } from './errors.js';
+import type { UpstreamClient } from './upstream/client.js';
+
+export interface Context {
+  upstreams: Partial<Record<ServiceId, UpstreamClient>>;
+}
+
+/** The client of one upstream, or UPSTREAM_NOT_CONFIGURED when the gateway has no API root for it. */
+export function upstreamOf(ctx: Context, service: ServiceId, operation: string): UpstreamClient {
+  const client = ctx.upstreams[service];
+  if (!client) {
+    throw gatewayError('UPSTREAM_NOT_CONFIGURED', `The ${service} upstream is not configured on this gateway.`, {
+      upstream: { service, operation },
+    });
+  }
+  return client;
+}

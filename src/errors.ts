@@ -1,0 +1,83 @@
+import { GraphQLError } from 'graphql';
+import type { ServiceId } from './config.js';
+
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_ERROR'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_NOT_CONFIGURED';
+
+export interface FieldError {
+  field: string;
+  messages: string[];
+}
+
+export interface UpstreamInfo {
+  service: ServiceId;
+  /** HTTP status the upstream answered with; absent when it never answered. */
+  status?: number;
+  /** The vendor's operation id, e.g. patchOauthClient. */
+  operation: string;
+  /** The vendor's correlation id (identitynow trackingId, launchdarkly error id). */
+  trackingId?: string;
+  /** The vendor's own error code (identitynow detailCode, launchdarkly/authentik code). */
+  vendorCode?: string;
+}
+
+declare module 'graphql' {
+  interface GraphQLErrorExtensions {
+    code?: ErrorCode;
+    upstream?: UpstreamInfo;
+    fieldErrors?: FieldError[];
+    retryAfter?: number;
+  }
+}
+
+export interface GatewayErrorDetails {
+  upstream?: UpstreamInfo;
+  fieldErrors?: FieldError[];
+  retryAfter?: number;
+}
+
+export function gatewayError(code: ErrorCode, message: string, details: GatewayErrorDetails = {}): GraphQLError {
+  const extensions: GraphQLError['extensions'] = { code };
+  if (details.upstream) extensions.upstream = details.upstream;
+  if (details.fieldErrors && details.fieldErrors.length > 0) extensions.fieldErrors = details.fieldErrors;
+  if (details.retryAfter !== undefined) extensions.retryAfter = details.retryAfter;
+  return new GraphQLError(message, { extensions });
+}
+
+export function badUserInput(fieldErrors: FieldError[]): GraphQLError {
+  const message =
+    fieldErrors.length === 1
+      ? `Invalid input: ${fieldErrors[0]!.field}: ${fieldErrors[0]!.messages.join(' ')}`
+      : `Invalid input in ${fieldErrors.length} fields: ${fieldErrors.map((e) => e.field).join(', ')}`;
+  return gatewayError('BAD_USER_INPUT', message, { fieldErrors });
+}
+
+/** The one table from an upstream HTTP status to the contract's error code. */
+export function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+    case 422:
+      return 'BAD_USER_INPUT';
+    case 401:
+      return 'UNAUTHENTICATED';
+    case 403:
+      return 'FORBIDDEN';
+    case 404:
+      return 'NOT_FOUND';
+    case 409:
+      return 'CONFLICT';
+    case 429:
+      return 'RATE_LIMITED';
+    default:
+      return 'UPSTREAM_ERROR';
+  }
+}

@@ -1,0 +1,205 @@
+import jsonpatch from 'fast-json-patch';
+import { builder } from './builder.js';
+import { badUserInput, gatewayError, type FieldError } from './errors.js';
+import { checkValue, type ValueSchema } from './value-schema.js';
+
+export type PatchOp = 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
+
+/** One RFC 6902 operation as the upstream receives it. */
+export interface PatchOperation {
+  op: PatchOp;
+  path: string;
+  from?: string;
+  value?: unknown;
+}
+
+export const JsonPatchOpEnum = builder.enumType('JsonPatchOp', {
+  description: 'An RFC 6902 operation.',
+  values: {
+    ADD: { value: 'add' },
+    REMOVE: { value: 'remove' },
+    REPLACE: { value: 'replace' },
+    MOVE: { value: 'move' },
+    COPY: { value: 'copy' },
+    TEST: { value: 'test' },
+  } as const,
+});
+
+export const JsonPatchOperationInput = builder.inputType('JsonPatchOperation', {
+  description:
+    'One RFC 6902 JSON Patch operation. `path` and `from` are JSON Pointers into the upstream resource as its vendor documents it (e.g. /description, /redirectUris/0).',
+  fields: (t) => ({
+    op: t.field({ type: JsonPatchOpEnum, required: true }),
+    path: t.string({ required: true }),
+    from: t.string({ description: 'Source pointer; required for MOVE and COPY.' }),
+    value: t.field({ type: 'JSON', description: 'Required for ADD, REPLACE and TEST; may be null where the field is nullable.' }),
+  }),
+});
+
+/** A patchable top-level member of a vendor's resource. */
+export interface PatchableField {
+  schema: ValueSchema;
+  /** Whether the member itself may be removed (only members the vendor's schema does not require). */
+  removable?: boolean;
+}
+
+export interface PatchRules {
+  /** Where the list of patchable fields comes from, for messages. */
+  vendor: string;
+  fields: Readonly<Record<string, PatchableField>>;
+  /** At most this many operations per patch. */
+  maxOps: number;
+}
+
+interface Target {
+  field: string;
+  schema: ValueSchema;
+  /** The element of an array member, when the pointer has an index. */
+  element?: { index: number | '-' };
+}
+
+/**
+ * Checks every operation before anything is sent: RFC 6902 shape, JSON Pointer syntax, the vendor's
+ * patchable paths and the value types of known fields. Returns the operations as the upstream gets them.
+ */
+export function checkPatch(ops: ReadonlyArray<PatchOperation>, rules: PatchRules, argName = 'ops'): PatchOperation[] {
+  const errors: FieldError[] = [];
+  if (ops.length === 0) {
+    errors.push({ field: argName, messages: ['A patch needs at least one operation.'] });
+  } else if (ops.length > rules.maxOps) {
+    errors.push({ field: argName, messages: [`A patch may have at most ${rules.maxOps} operations; this one has ${ops.length}.`] });
+  }
+  if (errors.length > 0) throw badUserInput(errors);
+
+  const checked: PatchOperation[] = [];
+  ops.forEach((op, i) => {
+    const at = `${argName}[${i}]`;
+    const before = errors.length;
+    const result = checkOperation(op, rules, at, errors);
+    if (result && errors.length === before) checked.push(result);
+  });
+  if (errors.length > 0) throw badUserInput(errors);
+  return checked;
+}
+
+function checkOperation(op: PatchOperation, rules: PatchRules, at: string, errors: FieldError[]): PatchOperation | undefined {
+  const fail = (field: string, message: string) => {
+    errors.push({ field: `${at}.${field}`, messages: [message] });
+    return undefined;
+  };
+  const target = resolveTarget(op.path, rules, (m) => fail('path', m));
+  if (!target) return undefined;
+  const hasValue = op.value !== undefined;
+
+  switch (op.op) {
+    case 'add':
+    case 'replace':
+    case 'test': {
+      if (!hasValue) return fail('value', `${op.op.toUpperCase()} needs a value.`);
+      if (op.op !== 'add' && target.element?.index === '-') return fail('path', `"-" names a position after the last element; ${op.op.toUpperCase()} needs an existing element.`);
+      const problem = checkValue(op.value, target.schema);
+      if (problem) return fail('value', `${op.path}: ${problem}`);
+      return { op: op.op, path: op.path, value: op.value };
+    }
+    case 'remove': {
+      if (target.element?.index === '-') return fail('path', '"-" cannot be removed; name an element index.');
+      if (!target.element && !rules.fields[target.field]?.removable) {
+        return fail('path', `${target.field} is required by ${rules.vendor} and cannot be removed; replace it instead.`);
+      }
+      return { op: 'remove', path: op.path };
+    }
+    case 'move':
+    case 'copy': {
+      if (op.from === undefined || op.from === null) return fail('from', `${op.op.toUpperCase()} needs a from pointer.`);
+      const source = resolveTarget(op.from, rules, (m) => fail('from', m));
+      if (!source) return undefined;
+      if (source.element?.index === '-') return fail('from', '"-" does not name an existing element.');
+      if (op.op === 'move' && !source.element && !rules.fields[source.field]?.removable) {
+        return fail('from', `${source.field} is required by ${rules.vendor} and cannot be moved away.`);
+      }
+      if (op.op === 'move' && op.path.startsWith(`${op.from}/`)) return fail('path', 'A value cannot be moved into one of its own children.');
+      if (!sameSchema(source.schema, target.schema)) {
+        return fail('from', `${op.from} and ${op.path} hold different types of value.`);
+      }
+      return { op: op.op, from: op.from, path: op.path };
+    }
+  }
+}
+
+function resolveTarget(pointer: string, rules: PatchRules, fail: (message: string) => undefined): Target | undefined {
+  const tokens = parsePointer(pointer);
+  if (!tokens) return fail(`"${truncate(pointer)}" is not a JSON Pointer (RFC 6901): it must start with "/" and escape "~" as "~0" and "/" as "~1".`);
+  if (tokens.length === 0) return fail('The whole document cannot be patched; name a field.');
+  const [field, ...rest] = tokens as [string, ...string[]];
+  const patchable = Object.hasOwn(rules.fields, field) ? rules.fields[field] : undefined;
+  if (!patchable) {
+    return fail(`/${truncate(field)} is not patchable on ${rules.vendor}. Patchable: ${Object.keys(rules.fields).map((f) => `/${f}`).join(', ')}.`);
+  }
+  if (rest.length === 0) return { field, schema: patchable.schema };
+  const items = patchable.schema.type === 'array' ? patchable.schema.items : undefined;
+  if (!items || rest.length > 1) return fail(`${truncate(pointer)} points inside ${field}, which has no such member.`);
+  const token = rest[0]!;
+  if (token === '-') return { field, schema: items, element: { index: '-' } };
+  if (!/^(0|[1-9][0-9]{0,8})$/.test(token)) return fail(`"${truncate(token)}" is not an array index of ${field}.`);
+  return { field, schema: items, element: { index: Number(token) } };
+}
+
+/** RFC 6901: "" is the whole document, otherwise "/"-separated tokens with ~0 and ~1 escapes. */
+export function parsePointer(pointer: string): string[] | undefined {
+  if (pointer === '') return [];
+  if (!pointer.startsWith('/')) return undefined;
+  if (/~[^01]|~$/.test(pointer)) return undefined;
+  // Control characters never name a member of these resources and only serve to confuse logs.
+  if (/[\u0000-\u001f\u007f]/.test(pointer)) return undefined;
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function sameSchema(a: ValueSchema, b: ValueSchema): boolean {
+  if (a.type !== b.type) return false;
+  if (a.type === 'array' && b.type === 'array') return sameSchema(a.items, b.items);
+  if (a.type === 'enum' && b.type === 'enum') return a.values.every((v) => b.values.includes(v));
+  return true;
+}
+
+function truncate(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * Runs a checked patch against the resource as the upstream last returned it. Used when a patch has
+ * TEST operations: a failing test becomes CONFLICT, and an index past the end becomes BAD_USER_INPUT,
+ * before the write is sent. The upstream still evaluates the patch itself, atomically.
+ */
+export function rehearsePatch(document: unknown, ops: ReadonlyArray<PatchOperation>, argName = 'ops'): void {
+  try {
+    jsonpatch.applyPatch(jsonpatch.deepClone(document), ops as jsonpatch.Operation[], true, true, true);
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    const index = (error as { index?: number }).index ?? 0;
+    if (name === 'TEST_OPERATION_FAILED') {
+      throw gatewayError('CONFLICT', `The TEST operation ${argName}[${index}] failed: the resource does not hold that value at ${ops[index]?.path}.`, {
+        fieldErrors: [{ field: `${argName}[${index}]`, messages: ['Test failed; nothing was changed.'] }],
+      });
+    }
+    throw badUserInput([{ field: `${argName}[${index}].path`, messages: [`The patch cannot be applied to the current resource (${name ?? 'invalid'}).`] }]);
+  }
+}
+
+/**
+ * Sends a checked patch. A patch with TEST operations is first rehearsed on the resource as it is
+ * now, so a failing test answers CONFLICT without a write being sent.
+ */
+export async function sendPatch(
+  ops: ReadonlyArray<PatchOperation>,
+  io: { current(): Promise<unknown | null>; notFound(): Error; send(): Promise<unknown> },
+): Promise<unknown> {
+  if (ops.some((op) => op.op === 'test')) {
+    const current = await io.current();
+    if (current === null) throw io.notFound();
+    rehearsePatch(current, ops);
+  }
+  return io.send();
+}

@@ -1,0 +1,30 @@
+/**
+ * Structured JSON lines on stdout. Callers pass only fields that are safe to log: no credential,
+ * token, secret or Authorization value ever reaches a log call.
+ */
+type Level = 'debug' | 'info' | 'warn' | 'error';
+type Fields = Record<string, unknown>;
+
+const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export type LogSink = (line: string) => void;
+
+let sink: LogSink = (line) => process.stdout.write(`${line}\n`);
+let threshold = LEVELS.info;
+
+export function configureLog(options: { sink?: LogSink; level?: Level }): void {
+  if (options.sink) sink = options.sink;
+  if (options.level) threshold = LEVELS[options.level];
+}
+
+function write(level: Level, msg: string, fields?: Fields): void {
+  if (LEVELS[level] < threshold) return;
+  sink(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
+}
+
+export const log = {
+  debug: (msg: string, fields?: Fields) => write('debug', msg, fields),
+  info: (msg: string, fields?: Fields) => write('info', msg, fields),
+  warn: (msg: string, fields?: Fields) => write('warn', msg, fields),
+  error: (msg: string, fields?: Fields) => write('error', msg, fields),
+};

@@ -1,0 +1,90 @@
+import type { FieldError } from '../../errors.js';
+import type { UpstreamClient } from '../../upstream/client.js';
+import { upstreamPath, withQuery } from '../../upstream/path.js';
+import { asRecord, asString, jsonBody, type VendorError, type VendorErrorParser } from '../../upstream/response.js';
+
+/** REST calls of authentik 2024.8's OAuth2 providers and OAuth sources (paths keep their trailing slash). */
+
+export interface ListParams {
+  page?: number;
+  page_size?: number;
+  search?: string;
+  ordering?: string;
+}
+
+export interface Resource {
+  /** The collection path, e.g. /providers/oauth2/ */
+  collection: string;
+  list: string;
+  retrieve: string;
+  partialUpdate: string;
+  /** GraphQL names of the writable fields by upstream name, so field errors speak the caller's names. */
+  fieldNames: Readonly<Record<string, string>>;
+}
+
+export async function list(http: UpstreamClient, resource: Resource, params: ListParams): Promise<unknown> {
+  const res = await http.request({ operation: resource.list, method: 'GET', path: withQuery(resource.collection, { ...params }) });
+  return jsonBody(res, { service: 'authentik', operation: resource.list, parseError: authentikError(resource.fieldNames) });
+}
+
+/** The resource, or null when authentik answers 404. */
+export async function retrieve(http: UpstreamClient, resource: Resource, key: string | number): Promise<unknown | null> {
+  const res = await http.request({ operation: resource.retrieve, method: 'GET', path: resource.collection + upstreamPath`${key}/` });
+  if (res.status === 404) return null;
+  return jsonBody(res, { service: 'authentik', operation: resource.retrieve, parseError: authentikError(resource.fieldNames) });
+}
+
+export async function partialUpdate(http: UpstreamClient, resource: Resource, key: string | number, body: Record<string, unknown>): Promise<unknown> {
+  const res = await http.request({
+    operation: resource.partialUpdate,
+    method: 'PATCH',
+    path: resource.collection + upstreamPath`${key}/`,
+    body,
+    contentType: 'application/json',
+  });
+  return jsonBody(res, { service: 'authentik', operation: resource.partialUpdate, parseError: authentikError(resource.fieldNames) });
+}
+
+/**
+ * authentik (Django REST framework) bodies: GenericError {detail, code}, or ValidationError
+ * {field: [messages], non_field_errors: [messages]} with nested objects and lists for nested fields.
+ */
+export function authentikError(fieldNames: Readonly<Record<string, string>>): VendorErrorParser {
+  return (json: unknown): VendorError => {
+    const body = asRecord(json);
+    if (!body) return {};
+    const detail = asString(body.detail);
+    const code = asString(body.code);
+    if (detail) return { message: detail, ...(code ? { vendorCode: code } : {}) };
+    const fieldErrors: FieldError[] = [];
+    for (const [key, value] of Object.entries(body)) {
+      if (key === 'code') continue;
+      const field = key === 'non_field_errors' ? 'input' : (fieldNames[key] ?? camelCase(key));
+      collect(field, value, fieldErrors);
+    }
+    if (fieldErrors.length === 0) return code ? { vendorCode: code } : {};
+    const message = fieldErrors.map((e) => `${e.field}: ${e.messages.join(' ')}`).join('; ');
+    return { message, fieldErrors, ...(code ? { vendorCode: code } : {}) };
+  };
+}
+
+function collect(field: string, value: unknown, out: FieldError[]): void {
+  if (typeof value === 'string') {
+    out.push({ field, messages: [value] });
+    return;
+  }
+  if (Array.isArray(value)) {
+    const messages = value.filter((item): item is string => typeof item === 'string');
+    if (messages.length > 0) out.push({ field, messages });
+    value.forEach((item, i) => {
+      if (typeof item === 'object' && item !== null) collect(`${field}[${i}]`, item, out);
+    });
+    return;
+  }
+  const record = asRecord(value);
+  if (record) for (const [key, nested] of Object.entries(record)) collect(`${field}.${camelCase(key)}`, nested, out);
+}
+
+export function camelCase(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,271 @@
+import { builder } from '../../builder.js';
+import { upstreamOf } from '../../context.js';
+import { gatewayError } from '../../errors.js';
+import { checkSlug, SLUG_MAX_LENGTH, SLUG_PATTERN } from '../../path-args.js';
+import { asObject, bool, enumValue, json, str, strList, upstreamEnum } from '../../upstream-values.js';
+import { list, partialUpdate, retrieve, type Resource } from './client.js';
+import { listArgs, listParams, results } from './list-args.js';
+import { graphqlNames, partialUpdateBody, partialUpdateInput, type WritableFields } from './partial-update.js';
+
+// Enums of the authentik 2024.8 spec.
+export const POLICY_ENGINE_MODES = ['all', 'any'] as const;
+export const USER_MATCHING_MODES = ['identifier', 'email_link', 'email_deny', 'username_link', 'username_deny'] as const;
+export const GROUP_MATCHING_MODES = ['identifier', 'name_link', 'name_deny'] as const;
+export const PROVIDER_TYPES = [
+  'apple', 'openidconnect', 'azuread', 'discord', 'facebook', 'github', 'gitlab',
+  'google', 'mailcow', 'okta', 'patreon', 'reddit', 'twitch', 'twitter',
+] as const;
+
+const PolicyEngineModeEnum = upstreamEnum('AuthentikPolicyEngineMode', POLICY_ENGINE_MODES);
+const UserMatchingModeEnum = upstreamEnum('AuthentikUserMatchingMode', USER_MATCHING_MODES, 'How the source decides whether an existing user is authenticated or a new one enrolled.');
+const GroupMatchingModeEnum = upstreamEnum('AuthentikGroupMatchingMode', GROUP_MATCHING_MODES, 'How the source decides whether an existing group is used or a new one created.');
+const ProviderTypeEnum = upstreamEnum('AuthentikProviderType', PROVIDER_TYPES);
+
+const UUID = { type: 'string', format: 'uuid' } as const;
+const URL_255 = { type: 'string', maxLength: 255, nullable: true } as const;
+
+/** PatchedOAuthSourceRequest. */
+export const SOURCE_FIELDS: WritableFields = {
+  name: { schema: { type: 'string', minLength: 1 }, graphql: 'String', description: "Source's display name." },
+  slug: {
+    schema: { type: 'string', minLength: 1, maxLength: SLUG_MAX_LENGTH, pattern: SLUG_PATTERN, patternHint: 'may contain only letters, digits, "-" and "_".' },
+    graphql: 'String',
+    description: 'Internal source name, used in URLs. Changing it moves the source to the new slug.',
+  },
+  enabled: { schema: { type: 'boolean' }, graphql: 'Boolean' },
+  authentication_flow: { schema: { ...UUID, nullable: true }, graphql: 'String', description: 'Flow (UUID) used when authenticating existing users.' },
+  enrollment_flow: { schema: { ...UUID, nullable: true }, graphql: 'String', description: 'Flow (UUID) used when enrolling new users.' },
+  user_property_mappings: { schema: { type: 'array', items: UUID }, graphql: '[String]' },
+  group_property_mappings: { schema: { type: 'array', items: UUID }, graphql: '[String]' },
+  policy_engine_mode: { schema: { type: 'enum', values: POLICY_ENGINE_MODES }, graphql: PolicyEngineModeEnum },
+  user_matching_mode: { schema: { type: 'enum', values: USER_MATCHING_MODES }, graphql: UserMatchingModeEnum },
+  user_path_template: { schema: { type: 'string', minLength: 1 }, graphql: 'String' },
+  group_matching_mode: { schema: { type: 'enum', values: GROUP_MATCHING_MODES }, graphql: GroupMatchingModeEnum },
+  provider_type: { schema: { type: 'enum', values: PROVIDER_TYPES }, graphql: ProviderTypeEnum },
+  request_token_url: { schema: URL_255, graphql: 'String', description: 'URL used to request the initial token (OAuth 1 only).' },
+  authorization_url: { schema: URL_255, graphql: 'String', description: 'URL the user is redirected to to consent.' },
+  access_token_url: { schema: URL_255, graphql: 'String', description: 'URL authentik uses to retrieve tokens.' },
+  profile_url: { schema: URL_255, graphql: 'String', description: 'URL authentik uses to get user information.' },
+  consumer_key: { schema: { type: 'string', minLength: 1 }, graphql: 'String' },
+  consumer_secret: { schema: { type: 'string', minLength: 1 }, graphql: 'String', description: 'Write-only: never returned.' },
+  additional_scopes: { schema: { type: 'string' }, graphql: 'String' },
+  oidc_well_known_url: { schema: { type: 'string' }, graphql: 'String' },
+  oidc_jwks_url: { schema: { type: 'string' }, graphql: 'String' },
+  oidc_jwks: { schema: { type: 'any', nullable: true }, graphql: 'JSON' },
+};
+
+const SOURCES: Resource = {
+  collection: '/sources/oauth/',
+  list: 'sources_oauth_list',
+  retrieve: 'sources_oauth_retrieve',
+  partialUpdate: 'sources_oauth_partial_update',
+  fieldNames: graphqlNames(SOURCE_FIELDS),
+};
+
+const UpdateOAuthSourceInput = partialUpdateInput(
+  'UpdateOAuthSourceInput',
+  'The fields of an authentik OAuth source to change; only the fields given are sent. null clears a nullable field.',
+  SOURCE_FIELDS,
+);
+
+export interface AuthentikSourceTypeShape {
+  name: string | null;
+  verboseName: string | null;
+  urlsCustomizable: boolean | null;
+  requestTokenUrl: string | null;
+  authorizationUrl: string | null;
+  accessTokenUrl: string | null;
+  profileUrl: string | null;
+  oidcWellKnownUrl: string | null;
+  oidcJwksUrl: string | null;
+}
+
+export interface AuthentikOAuthSourceShape {
+  id: string | null;
+  slug: string;
+  name: string | null;
+  enabled: boolean | null;
+  authenticationFlow: string | null;
+  enrollmentFlow: string | null;
+  userPropertyMappings: string[] | null;
+  groupPropertyMappings: string[] | null;
+  component: string | null;
+  verboseName: string | null;
+  verboseNamePlural: string | null;
+  metaModelName: string | null;
+  policyEngineMode: (typeof POLICY_ENGINE_MODES)[number] | null;
+  userMatchingMode: (typeof USER_MATCHING_MODES)[number] | null;
+  managed: string | null;
+  userPathTemplate: string | null;
+  icon: string | null;
+  groupMatchingMode: (typeof GROUP_MATCHING_MODES)[number] | null;
+  providerType: (typeof PROVIDER_TYPES)[number] | null;
+  requestTokenUrl: string | null;
+  authorizationUrl: string | null;
+  accessTokenUrl: string | null;
+  profileUrl: string | null;
+  consumerKey: string | null;
+  callbackUrl: string | null;
+  additionalScopes: string | null;
+  type: AuthentikSourceTypeShape | null;
+  oidcWellKnownUrl: string | null;
+  oidcJwksUrl: string | null;
+  oidcJwks: unknown;
+}
+
+function toSourceType(value: unknown): AuthentikSourceTypeShape | null {
+  const raw = asObject(value);
+  if (!raw) return null;
+  return {
+    name: str(raw.name),
+    verboseName: str(raw.verbose_name),
+    urlsCustomizable: bool(raw.urls_customizable),
+    requestTokenUrl: str(raw.request_token_url),
+    authorizationUrl: str(raw.authorization_url),
+    accessTokenUrl: str(raw.access_token_url),
+    profileUrl: str(raw.profile_url),
+    oidcWellKnownUrl: str(raw.oidc_well_known_url),
+    oidcJwksUrl: str(raw.oidc_jwks_url),
+  };
+}
+
+/** OAuthSource → the GraphQL shape (consumer_secret is write-only upstream). Undefined without a slug. */
+export function toOAuthSource(value: unknown): AuthentikOAuthSourceShape | undefined {
+  const raw = asObject(value);
+  const slug = raw && str(raw.slug);
+  if (!raw || !slug) return undefined;
+  return {
+    id: str(raw.pk),
+    slug,
+    name: str(raw.name),
+    enabled: bool(raw.enabled),
+    authenticationFlow: str(raw.authentication_flow),
+    enrollmentFlow: str(raw.enrollment_flow),
+    userPropertyMappings: strList(raw.user_property_mappings),
+    groupPropertyMappings: strList(raw.group_property_mappings),
+    component: str(raw.component),
+    verboseName: str(raw.verbose_name),
+    verboseNamePlural: str(raw.verbose_name_plural),
+    metaModelName: str(raw.meta_model_name),
+    policyEngineMode: enumValue(raw.policy_engine_mode, POLICY_ENGINE_MODES, 'AuthentikOAuthSource.policyEngineMode'),
+    userMatchingMode: enumValue(raw.user_matching_mode, USER_MATCHING_MODES, 'AuthentikOAuthSource.userMatchingMode'),
+    managed: str(raw.managed),
+    userPathTemplate: str(raw.user_path_template),
+    icon: str(raw.icon),
+    groupMatchingMode: enumValue(raw.group_matching_mode, GROUP_MATCHING_MODES, 'AuthentikOAuthSource.groupMatchingMode'),
+    providerType: enumValue(raw.provider_type, PROVIDER_TYPES, 'AuthentikOAuthSource.providerType'),
+    requestTokenUrl: str(raw.request_token_url),
+    authorizationUrl: str(raw.authorization_url),
+    accessTokenUrl: str(raw.access_token_url),
+    profileUrl: str(raw.profile_url),
+    consumerKey: str(raw.consumer_key),
+    callbackUrl: str(raw.callback_url),
+    additionalScopes: str(raw.additional_scopes),
+    type: toSourceType(raw.type),
+    oidcWellKnownUrl: str(raw.oidc_well_known_url),
+    oidcJwksUrl: str(raw.oidc_jwks_url),
+    oidcJwks: json(raw.oidc_jwks),
+  };
+}
+
+function requireSource(value: unknown, operation: string): AuthentikOAuthSourceShape {
+  const source = toOAuthSource(value);
+  if (!source) {
+    throw gatewayError('UPSTREAM_ERROR', 'authentik answered with a body that is not an OAuth source.', {
+      upstream: { service: 'authentik', status: 200, operation },
+    });
+  }
+  return source;
+}
+
+const AuthentikSourceType = builder.objectRef<AuthentikSourceTypeShape>('AuthentikSourceType').implement({
+  description: "The kind of OAuth source and the provider's default URLs.",
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    verboseName: t.exposeString('verboseName'),
+    urlsCustomizable: t.exposeBoolean('urlsCustomizable'),
+    requestTokenUrl: t.exposeString('requestTokenUrl'),
+    authorizationUrl: t.exposeString('authorizationUrl'),
+    accessTokenUrl: t.exposeString('accessTokenUrl'),
+    profileUrl: t.exposeString('profileUrl'),
+    oidcWellKnownUrl: t.exposeString('oidcWellKnownUrl'),
+    oidcJwksUrl: t.exposeString('oidcJwksUrl'),
+  }),
+});
+
+export const AuthentikOAuthSource = builder.objectRef<AuthentikOAuthSourceShape>('AuthentikOAuthSource').implement({
+  description: 'An authentik OAuth source (login with GitHub, Google, any OpenID Connect provider, ...). The consumer secret is never readable.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: "authentik's primary key (pk), a UUID." }),
+    slug: t.exposeString('slug', { nullable: false, description: 'Internal source name, used in URLs.' }),
+    name: t.exposeString('name'),
+    enabled: t.exposeBoolean('enabled'),
+    authenticationFlow: t.exposeString('authenticationFlow'),
+    enrollmentFlow: t.exposeString('enrollmentFlow'),
+    userPropertyMappings: t.exposeStringList('userPropertyMappings', { nullable: { list: true, items: false } }),
+    groupPropertyMappings: t.exposeStringList('groupPropertyMappings', { nullable: { list: true, items: false } }),
+    component: t.exposeString('component'),
+    verboseName: t.exposeString('verboseName'),
+    verboseNamePlural: t.exposeString('verboseNamePlural'),
+    metaModelName: t.exposeString('metaModelName'),
+    policyEngineMode: t.expose('policyEngineMode', { type: PolicyEngineModeEnum }),
+    userMatchingMode: t.expose('userMatchingMode', { type: UserMatchingModeEnum }),
+    managed: t.exposeString('managed'),
+    userPathTemplate: t.exposeString('userPathTemplate'),
+    icon: t.exposeString('icon'),
+    groupMatchingMode: t.expose('groupMatchingMode', { type: GroupMatchingModeEnum }),
+    providerType: t.expose('providerType', { type: ProviderTypeEnum }),
+    requestTokenUrl: t.exposeString('requestTokenUrl'),
+    authorizationUrl: t.exposeString('authorizationUrl'),
+    accessTokenUrl: t.exposeString('accessTokenUrl'),
+    profileUrl: t.exposeString('profileUrl'),
+    consumerKey: t.exposeString('consumerKey'),
+    callbackUrl: t.exposeString('callbackUrl'),
+    additionalScopes: t.exposeString('additionalScopes'),
+    type: t.expose('type', { type: AuthentikSourceType }),
+    oidcWellKnownUrl: t.exposeString('oidcWellKnownUrl'),
+    oidcJwksUrl: t.exposeString('oidcJwksUrl'),
+    oidcJwks: t.expose('oidcJwks', { type: 'JSON' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  oauthSource: t.field({
+    type: AuthentikOAuthSource,
+    description: 'One authentik OAuth source (GET /sources/oauth/{slug}/); null when authentik has no such source.',
+    args: { slug: t.arg.string({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const slug = checkSlug(args.slug, 'slug');
+      const body = await retrieve(upstreamOf(ctx, 'authentik', SOURCES.retrieve), SOURCES, slug);
+      return body === null ? null : requireSource(body, SOURCES.retrieve);
+    },
+  }),
+  oauthSources: t.field({
+    type: [AuthentikOAuthSource],
+    nullable: false,
+    description: 'authentik OAuth sources (GET /sources/oauth/); without arguments, the first page authentik gives.',
+    args: listArgs(t.arg),
+    resolve: async (_root, args, ctx) => {
+      const body = await list(upstreamOf(ctx, 'authentik', SOURCES.list), SOURCES, listParams(args));
+      return results(body, SOURCES.list).map((item) => requireSource(item, SOURCES.list));
+    },
+  }),
+}));
+
+builder.mutationField('updateOAuthSource', (t) =>
+  t.field({
+    type: AuthentikOAuthSource,
+    nullable: false,
+    description: 'Partially updates an authentik OAuth source (PATCH /sources/oauth/{slug}/).',
+    args: {
+      slug: t.arg.string({ required: true }),
+      input: t.arg({ type: UpdateOAuthSourceInput, required: true }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const slug = checkSlug(args.slug, 'slug');
+      const body = partialUpdateBody(args.input as Record<string, unknown>, SOURCE_FIELDS);
+      const updated = await partialUpdate(upstreamOf(ctx, 'authentik', SOURCES.partialUpdate), SOURCES, slug, body);
+      return requireSource(updated, SOURCES.partialUpdate);
+    },
+  }),
+);

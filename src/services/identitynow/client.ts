@@ -1,0 +1,58 @@
+import type { UpstreamClient } from '../../upstream/client.js';
+import type { PatchOperation } from '../../json-patch.js';
+import { upstreamPath, withQuery } from '../../upstream/path.js';
+import { asRecord, asString, jsonBody, type VendorError, type VendorErrorParser } from '../../upstream/response.js';
+
+/** REST calls of the IdentityNow beta API's OAuth clients, as its OpenAPI document describes them. */
+
+export async function listOauthClients(http: UpstreamClient, filters: string | undefined): Promise<unknown> {
+  const operation = 'listOauthClients';
+  const res = await http.request({ operation, method: 'GET', path: withQuery('/oauth-clients', { filters }) });
+  return jsonBody(res, { service: 'identitynow', operation, parseError: identityNowError('filters') });
+}
+
+/** The client, or null when IdentityNow answers 404. */
+export async function getOauthClient(http: UpstreamClient, id: string): Promise<unknown | null> {
+  const operation = 'getOauthClient';
+  const res = await http.request({ operation, method: 'GET', path: upstreamPath`/oauth-clients/${id}` });
+  if (res.status === 404) return null;
+  return jsonBody(res, { service: 'identitynow', operation, parseError: identityNowError('id') });
+}
+
+export async function patchOauthClient(http: UpstreamClient, id: string, ops: PatchOperation[]): Promise<unknown> {
+  const operation = 'patchOauthClient';
+  const res = await http.request({
+    operation,
+    method: 'PATCH',
+    path: upstreamPath`/oauth-clients/${id}`,
+    body: ops,
+    contentType: 'application/json-patch+json',
+  });
+  return jsonBody(res, { service: 'identitynow', operation, parseError: identityNowError('ops') });
+}
+
+/**
+ * IdentityNow's bodies: ErrorResponseDto {detailCode, trackingId, messages[], causes[]} for most
+ * statuses, {error} for 401 and {message} for 429. `field` is the GraphQL argument the request carried.
+ */
+export function identityNowError(field: string): VendorErrorParser {
+  return (json: unknown): VendorError => {
+    const body = asRecord(json);
+    if (!body) return {};
+    const messages = texts(body.messages);
+    const causes = texts(body.causes);
+    const message = messages[0] ?? asString(body.error) ?? asString(body.message)?.trim();
+    const reasons = causes.length > 0 ? causes : messages;
+    return {
+      ...(message ? { message: causes.length > 0 ? `${message} ${causes.join(' ')}` : message } : {}),
+      ...(reasons.length > 0 ? { fieldErrors: [{ field, messages: reasons }] } : {}),
+      ...(asString(body.trackingId) ? { trackingId: asString(body.trackingId) } : {}),
+      ...(asString(body.detailCode) ? { vendorCode: asString(body.detailCode) } : {}),
+    };
+  };
+}
+
+function texts(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.map((item) => asString(asRecord(item)?.text)).filter((text): text is string => text !== undefined);
+}

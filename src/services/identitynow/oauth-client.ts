@@ -1,0 +1,189 @@
+import { builder } from '../../builder.js';
+import { upstreamOf } from '../../context.js';
+import { gatewayError } from '../../errors.js';
+import { checkPatch, JsonPatchOperationInput, sendPatch, type PatchOperation, type PatchRules } from '../../json-patch.js';
+import { checkId } from '../../path-args.js';
+import { asObject, bool, dateTime, enumList, enumValue, int, str, strList, type Raw } from '../../upstream-values.js';
+import { INT32 } from '../../value-schema.js';
+import { getOauthClient, listOauthClients, patchOauthClient } from './client.js';
+
+// Enums of the IdentityNow beta spec (GrantType, AccessType, ClientType).
+export const GRANT_TYPES = ['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE', 'REFRESH_TOKEN'] as const;
+export const ACCESS_TYPES = ['ONLINE', 'OFFLINE'] as const;
+export const CLIENT_TYPES = ['CONFIDENTIAL', 'PUBLIC'] as const;
+
+const GrantTypeEnum = builder.enumType('IdentityNowGrantType', { description: 'OAuth2 grant type.', values: GRANT_TYPES });
+const AccessTypeEnum = builder.enumType('IdentityNowAccessType', { description: 'Online or offline use.', values: ACCESS_TYPES });
+const ClientTypeEnum = builder.enumType('IdentityNowClientType', { description: 'Public or confidential.', values: CLIENT_TYPES });
+
+/** The patchable fields the spec's request body description lists, typed as GetOAuthClientResponse types them. */
+export const IDENTITYNOW_PATCH_RULES: PatchRules = {
+  vendor: 'IdentityNow',
+  maxOps: 100,
+  fields: {
+    tenant: { schema: { type: 'string' } },
+    businessName: { schema: { type: 'string', nullable: true } },
+    homepageUrl: { schema: { type: 'string', nullable: true } },
+    name: { schema: { type: 'string' } },
+    description: { schema: { type: 'string', nullable: true } },
+    accessTokenValiditySeconds: { schema: { type: 'integer', ...INT32 } },
+    refreshTokenValiditySeconds: { schema: { type: 'integer', ...INT32 } },
+    redirectUris: { schema: { type: 'array', nullable: true, items: { type: 'string' } } },
+    grantTypes: { schema: { type: 'array', items: { type: 'enum', values: GRANT_TYPES } } },
+    accessType: { schema: { type: 'enum', values: ACCESS_TYPES } },
+    enabled: { schema: { type: 'boolean' } },
+    strongAuthSupported: { schema: { type: 'boolean' } },
+    claimsSupported: { schema: { type: 'boolean' } },
+  },
+};
+
+export interface IdentityNowOAuthClientShape {
+  id: string;
+  businessName: string | null;
+  homepageUrl: string | null;
+  name: string | null;
+  description: string | null;
+  accessTokenValiditySeconds: number | null;
+  refreshTokenValiditySeconds: number | null;
+  redirectUris: string[] | null;
+  grantTypes: Array<(typeof GRANT_TYPES)[number] | null> | null;
+  accessType: (typeof ACCESS_TYPES)[number] | null;
+  type: (typeof CLIENT_TYPES)[number] | null;
+  internal: boolean | null;
+  enabled: boolean | null;
+  strongAuthSupported: boolean | null;
+  claimsSupported: boolean | null;
+  created: string | null;
+  modified: string | null;
+  metadata: string | null;
+  lastUsed: string | null;
+  scope: string[] | null;
+}
+
+/** GetOAuthClientResponse → the GraphQL shape; `secret` is never read. Undefined when the body has no id. */
+export function toIdentityNowClient(value: unknown): IdentityNowOAuthClientShape | undefined {
+  const raw: Raw | undefined = asObject(value);
+  const id = raw && str(raw.id);
+  if (!raw || !id) return undefined;
+  return {
+    id,
+    businessName: str(raw.businessName),
+    homepageUrl: str(raw.homepageUrl),
+    name: str(raw.name),
+    description: str(raw.description),
+    accessTokenValiditySeconds: int(raw.accessTokenValiditySeconds),
+    refreshTokenValiditySeconds: int(raw.refreshTokenValiditySeconds),
+    redirectUris: strList(raw.redirectUris),
+    grantTypes: enumList(raw.grantTypes, GRANT_TYPES, 'IdentityNowOAuthClient.grantTypes'),
+    accessType: enumValue(raw.accessType, ACCESS_TYPES, 'IdentityNowOAuthClient.accessType'),
+    type: enumValue(raw.type, CLIENT_TYPES, 'IdentityNowOAuthClient.type'),
+    internal: bool(raw.internal),
+    enabled: bool(raw.enabled),
+    strongAuthSupported: bool(raw.strongAuthSupported),
+    claimsSupported: bool(raw.claimsSupported),
+    created: dateTime(raw.created),
+    modified: dateTime(raw.modified),
+    metadata: str(raw.metadata),
+    lastUsed: dateTime(raw.lastUsed),
+    scope: strList(raw.scope),
+  };
+}
+
+function requireClient(value: unknown, operation: string, status = 200): IdentityNowOAuthClientShape {
+  const client = toIdentityNowClient(value);
+  if (!client) {
+    throw gatewayError('UPSTREAM_ERROR', 'identitynow answered with a body that is not an OAuth client.', {
+      upstream: { service: 'identitynow', status, operation },
+    });
+  }
+  return client;
+}
+
+export const IdentityNowOAuthClient = builder.objectRef<IdentityNowOAuthClientShape>('IdentityNowOAuthClient').implement({
+  description: 'A SailPoint IdentityNow (Identity Security Cloud) API client. The client secret is never readable.',
+  fields: (t) => ({
+    id: t.exposeID('id', { nullable: false }),
+    businessName: t.exposeString('businessName'),
+    homepageUrl: t.exposeString('homepageUrl'),
+    name: t.exposeString('name'),
+    description: t.exposeString('description'),
+    accessTokenValiditySeconds: t.exposeInt('accessTokenValiditySeconds'),
+    refreshTokenValiditySeconds: t.exposeInt('refreshTokenValiditySeconds'),
+    redirectUris: t.exposeStringList('redirectUris', { nullable: { list: true, items: false } }),
+    grantTypes: t.expose('grantTypes', {
+      type: [GrantTypeEnum],
+      nullable: { list: true, items: true },
+      description: 'Grant types; an item is null when IdentityNow reports one this schema does not know yet.',
+    }),
+    accessType: t.expose('accessType', { type: AccessTypeEnum }),
+    type: t.expose('type', { type: ClientTypeEnum }),
+    internal: t.exposeBoolean('internal'),
+    enabled: t.exposeBoolean('enabled'),
+    strongAuthSupported: t.exposeBoolean('strongAuthSupported'),
+    claimsSupported: t.exposeBoolean('claimsSupported'),
+    created: t.expose('created', { type: 'DateTime' }),
+    modified: t.expose('modified', { type: 'DateTime' }),
+    metadata: t.exposeString('metadata'),
+    lastUsed: t.expose('lastUsed', { type: 'DateTime' }),
+    scope: t.exposeStringList('scope', { nullable: { list: true, items: false } }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  oauthClient: t.field({
+    type: IdentityNowOAuthClient,
+    description: 'One IdentityNow OAuth client (GET /oauth-clients/{id}); null when IdentityNow has no such client.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const id = checkId(String(args.id), 'id');
+      const body = await getOauthClient(upstreamOf(ctx, 'identitynow', 'getOauthClient'), id);
+      return body === null ? null : requireClient(body, 'getOauthClient');
+    },
+  }),
+  oauthClients: t.field({
+    type: [IdentityNowOAuthClient],
+    nullable: false,
+    description: 'IdentityNow OAuth clients (GET /oauth-clients).',
+    args: {
+      filters: t.arg.string({ description: 'IdentityNow filter expression; supported: lastUsed le, isnull.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const body = await listOauthClients(upstreamOf(ctx, 'identitynow', 'listOauthClients'), args.filters ?? undefined);
+      if (!Array.isArray(body)) throw requireListError();
+      return body.map((item) => requireClient(item, 'listOauthClients'));
+    },
+  }),
+}));
+
+function requireListError() {
+  return gatewayError('UPSTREAM_ERROR', 'identitynow answered with a body that is not a list of OAuth clients.', {
+    upstream: { service: 'identitynow', status: 200, operation: 'listOauthClients' },
+  });
+}
+
+builder.mutationField('patchOAuthClient', (t) =>
+  t.field({
+    type: IdentityNowOAuthClient,
+    nullable: false,
+    description: 'Applies a JSON Patch to an IdentityNow OAuth client (PATCH /oauth-clients/{id}).',
+    args: {
+      id: t.arg.id({ required: true }),
+      ops: t.arg({ type: [JsonPatchOperationInput], required: true }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const id = checkId(String(args.id), 'id');
+      const ops = checkPatch(args.ops as PatchOperation[], IDENTITYNOW_PATCH_RULES);
+      const http = upstreamOf(ctx, 'identitynow', 'patchOauthClient');
+      const body = await sendPatch(ops, {
+        current: () => getOauthClient(http, id),
+        notFound: () =>
+          gatewayError('NOT_FOUND', `IdentityNow has no OAuth client ${id}.`, {
+            upstream: { service: 'identitynow', status: 404, operation: 'getOauthClient' },
+          }),
+        send: () => patchOauthClient(http, id, ops),
+      });
+      return requireClient(body, 'patchOauthClient');
+    },
+  }),
+);
+

@@ -1,0 +1,49 @@
+import type { PatchOperation } from '../../json-patch.js';
+import type { UpstreamClient } from '../../upstream/client.js';
+import { upstreamPath } from '../../upstream/path.js';
+import { asRecord, asString, jsonBody, type VendorError, type VendorErrorParser } from '../../upstream/response.js';
+
+/** REST calls of LaunchDarkly's OAuth 2.0 clients API, as its OpenAPI document describes them. */
+
+// LaunchDarkly asks every integration to pin the API version instead of relying on the token's.
+const HEADERS = { 'ld-api-version': '20240415' };
+
+export async function getOAuthClients(http: UpstreamClient): Promise<unknown> {
+  const operation = 'getOAuthClients';
+  const res = await http.request({ operation, method: 'GET', path: '/api/v2/oauth/clients', headers: HEADERS });
+  return jsonBody(res, { service: 'launchdarkly', operation, parseError: launchDarklyError('id') });
+}
+
+/** The client, or null when LaunchDarkly answers 404. */
+export async function getOAuthClientById(http: UpstreamClient, clientId: string): Promise<unknown | null> {
+  const operation = 'getOAuthClientById';
+  const res = await http.request({ operation, method: 'GET', path: upstreamPath`/api/v2/oauth/clients/${clientId}`, headers: HEADERS });
+  if (res.status === 404) return null;
+  return jsonBody(res, { service: 'launchdarkly', operation, parseError: launchDarklyError('id') });
+}
+
+export async function patchOAuthClient(http: UpstreamClient, clientId: string, ops: PatchOperation[]): Promise<unknown> {
+  const operation = 'patchOAuthClient';
+  const res = await http.request({
+    operation,
+    method: 'PATCH',
+    path: upstreamPath`/api/v2/oauth/clients/${clientId}`,
+    body: ops,
+    contentType: 'application/json',
+    headers: HEADERS,
+  });
+  return jsonBody(res, { service: 'launchdarkly', operation, parseError: launchDarklyError('ops') });
+}
+
+/** LaunchDarkly's error body: {code, message, id}. `field` is the GraphQL argument the request carried. */
+export function launchDarklyError(field: string): VendorErrorParser {
+  return (json: unknown): VendorError => {
+    const body = asRecord(json);
+    const message = asString(body?.message);
+    return {
+      ...(message ? { message, fieldErrors: [{ field, messages: [message] }] } : {}),
+      ...(asString(body?.code) ? { vendorCode: asString(body?.code) } : {}),
+      ...(asString(body?.id) ? { trackingId: asString(body?.id) } : {}),
+    };
+  };
+}

@@ -1,0 +1,117 @@
+import { builder } from '../../builder.js';
+import { upstreamOf } from '../../context.js';
+import { gatewayError } from '../../errors.js';
+import { checkPatch, JsonPatchOperationInput, sendPatch, type PatchOperation, type PatchRules } from '../../json-patch.js';
+import { checkId } from '../../path-args.js';
+import { asObject, dateTime, str } from '../../upstream-values.js';
+import { getOAuthClientById, getOAuthClients, patchOAuthClient } from './client.js';
+
+/** "Only name, description, and redirectUri may be patched"; the spec's Client requires name and redirectUri. */
+export const LAUNCHDARKLY_PATCH_RULES: PatchRules = {
+  vendor: 'LaunchDarkly',
+  maxOps: 100,
+  fields: {
+    name: { schema: { type: 'string' } },
+    description: { schema: { type: 'string' }, removable: true },
+    redirectUri: { schema: { type: 'string' } },
+  },
+};
+
+export interface LaunchDarklyOAuthClientShape {
+  id: string;
+  name: string | null;
+  description: string | null;
+  redirectUri: string | null;
+  accountId: string | null;
+  createdAt: string | null;
+}
+
+/** The spec's Client → the GraphQL shape; `_clientSecret` is never read. Undefined without `_clientId`. */
+export function toLaunchDarklyClient(value: unknown): LaunchDarklyOAuthClientShape | undefined {
+  const raw = asObject(value);
+  const id = raw && str(raw._clientId);
+  if (!raw || !id) return undefined;
+  return {
+    id,
+    name: str(raw.name),
+    description: str(raw.description),
+    redirectUri: str(raw.redirectUri),
+    accountId: str(raw._accountId),
+    createdAt: dateTime(raw._creationDate),
+  };
+}
+
+function requireClient(value: unknown, operation: string): LaunchDarklyOAuthClientShape {
+  const client = toLaunchDarklyClient(value);
+  if (!client) {
+    throw gatewayError('UPSTREAM_ERROR', 'launchdarkly answered with a body that is not an OAuth client.', {
+      upstream: { service: 'launchdarkly', status: 200, operation },
+    });
+  }
+  return client;
+}
+
+export const LaunchDarklyOAuthClient = builder.objectRef<LaunchDarklyOAuthClientShape>('LaunchDarklyOAuthClient').implement({
+  description: 'A LaunchDarkly OAuth 2.0 client. The client secret is never readable.',
+  fields: (t) => ({
+    id: t.exposeID('id', { nullable: false, description: "The client's unique ID (_clientId)." }),
+    name: t.exposeString('name'),
+    description: t.exposeString('description'),
+    redirectUri: t.exposeString('redirectUri'),
+    accountId: t.exposeString('accountId', { description: 'The account the client is registered under (_accountId).' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the client was created (_creationDate).' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  launchDarklyOAuthClient: t.field({
+    type: LaunchDarklyOAuthClient,
+    description: 'One LaunchDarkly OAuth client (GET /api/v2/oauth/clients/{clientId}); null when LaunchDarkly has no such client.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const id = checkId(String(args.id), 'id');
+      const body = await getOAuthClientById(upstreamOf(ctx, 'launchdarkly', 'getOAuthClientById'), id);
+      return body === null ? null : requireClient(body, 'getOAuthClientById');
+    },
+  }),
+  launchDarklyOAuthClients: t.field({
+    type: [LaunchDarklyOAuthClient],
+    nullable: false,
+    description: 'The OAuth clients registered by the LaunchDarkly account (GET /api/v2/oauth/clients).',
+    resolve: async (_root, _args, ctx) => {
+      const body = asObject(await getOAuthClients(upstreamOf(ctx, 'launchdarkly', 'getOAuthClients')));
+      if (!body || !Array.isArray(body.items)) {
+        throw gatewayError('UPSTREAM_ERROR', 'launchdarkly answered with a body that is not a client collection.', {
+          upstream: { service: 'launchdarkly', status: 200, operation: 'getOAuthClients' },
+        });
+      }
+      return body.items.map((item) => requireClient(item, 'getOAuthClients'));
+    },
+  }),
+}));
+
+builder.mutationField('patchLaunchDarklyOAuthClient', (t) =>
+  t.field({
+    type: LaunchDarklyOAuthClient,
+    nullable: false,
+    description: 'Applies a JSON Patch to a LaunchDarkly OAuth client (PATCH /api/v2/oauth/clients/{clientId}). Only /name, /description and /redirectUri may be patched.',
+    args: {
+      id: t.arg.id({ required: true }),
+      ops: t.arg({ type: [JsonPatchOperationInput], required: true }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const id = checkId(String(args.id), 'id');
+      const ops = checkPatch(args.ops as PatchOperation[], LAUNCHDARKLY_PATCH_RULES);
+      const http = upstreamOf(ctx, 'launchdarkly', 'patchOAuthClient');
+      const body = await sendPatch(ops, {
+        current: () => getOAuthClientById(http, id),
+        notFound: () =>
+          gatewayError('NOT_FOUND', `LaunchDarkly has no OAuth client ${id}.`, {
+            upstream: { service: 'launchdarkly', status: 404, operation: 'getOAuthClientById' },
+          }),
+        send: () => patchOAuthClient(http, id, ops),
+      });
+      return requireClient(body, 'patchOAuthClient');
+    },
+  }),
+);

@@ -1,0 +1,66 @@
+/**
+ * The value constraints the vendors' OpenAPI documents state, in a form both the gateway's input
+ * checks and the sandbox's emulations read. Each schema is transcribed from a spec, never invented.
+ */
+export type ValueSchema =
+  | { type: 'string'; nullable?: boolean; minLength?: number; maxLength?: number; pattern?: RegExp; patternHint?: string; format?: 'uuid' | 'timedelta' }
+  | { type: 'integer'; nullable?: boolean; minimum?: number; maximum?: number }
+  | { type: 'boolean'; nullable?: boolean }
+  | { type: 'enum'; nullable?: boolean; values: readonly string[] }
+  | { type: 'array'; nullable?: boolean; items: ValueSchema }
+  | { type: 'any'; nullable?: boolean };
+
+export const INT32 = { minimum: -2_147_483_648, maximum: 2_147_483_647 } as const;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// authentik parses durations as "unit=amount;unit=amount" with Python timedelta's units.
+const TIMEDELTA_UNITS = new Set(['weeks', 'days', 'hours', 'minutes', 'seconds', 'milliseconds', 'microseconds']);
+
+/** A sentence saying why `value` does not fit `schema`, or undefined when it fits. */
+export function checkValue(value: unknown, schema: ValueSchema): string | undefined {
+  if (value === null) return schema.nullable ? undefined : 'may not be null.';
+  switch (schema.type) {
+    case 'any':
+      return undefined;
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'must be a boolean.';
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return 'must be an integer.';
+      if (schema.minimum !== undefined && value < schema.minimum) return `must be at least ${schema.minimum}.`;
+      if (schema.maximum !== undefined && value > schema.maximum) return `must be at most ${schema.maximum}.`;
+      return undefined;
+    case 'enum':
+      return typeof value === 'string' && schema.values.includes(value) ? undefined : `must be one of ${schema.values.join(', ')}.`;
+    case 'string':
+      return checkString(value, schema);
+    case 'array': {
+      if (!Array.isArray(value)) return 'must be a list.';
+      for (let i = 0; i < value.length; i++) {
+        const problem = checkValue(value[i], schema.items);
+        if (problem) return `item ${i} ${problem}`;
+      }
+      return undefined;
+    }
+  }
+}
+
+function checkString(value: unknown, schema: Extract<ValueSchema, { type: 'string' }>): string | undefined {
+  if (typeof value !== 'string') return 'must be a string.';
+  const length = [...value].length;
+  if (schema.minLength !== undefined && length < schema.minLength) {
+    return schema.minLength === 1 ? 'may not be blank.' : `must have at least ${schema.minLength} characters.`;
+  }
+  if (schema.maxLength !== undefined && length > schema.maxLength) return `must have at most ${schema.maxLength} characters.`;
+  if (schema.pattern && !schema.pattern.test(value)) return schema.patternHint ?? `must match ${schema.pattern.source}.`;
+  if (schema.format === 'uuid' && !UUID.test(value)) return 'must be a UUID.';
+  if (schema.format === 'timedelta' && !isTimedelta(value)) return 'must be a duration like hours=1;minutes=2;seconds=3.';
+  return undefined;
+}
+
+function isTimedelta(value: string): boolean {
+  return value.split(';').every((part) => {
+    const [unit, amount, extra] = part.split('=');
+    return extra === undefined && unit !== undefined && TIMEDELTA_UNITS.has(unit.trim()) && amount !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(amount);
+  });
+}
