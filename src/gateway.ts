@@ -1,6 +1,7 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Config, ServiceId } from './config.js';
 import type { Context } from './context.js';
+import { variableErrors } from './plugins/variable-errors.js';
 import { schema } from './schema.js';
 import { UpstreamClient } from './upstream/client.js';
 import type { AuthScheme } from './upstream/credentials.js';
@@ -51,6 +52,7 @@ export function createGateway(config: Config): Gateway {
     landingPage: false,
     graphiql: config.production ? false : { title: 'OAuth gateway', defaultQuery: EXAMPLE_QUERY },
     logging: 'warn',
+    plugins: [variableErrors()],
   });
 
   return {
