@@ -12,6 +12,8 @@ export interface LoadSpec {
   connections: number;
   warmupSeconds: number;
   durationSeconds: number;
+  /** Requests per second over all connections; unset, each connection sends as fast as answers come. */
+  overallRate?: number;
 }
 
 export interface LoadResult {
@@ -27,6 +29,8 @@ export interface LoadResult {
   transportErrors: number;
   /** One bad answer, to say why a run failed. */
   sampleError?: string;
+  /** CPU time this load generator process used over its whole life, ms. */
+  cpuMs: number;
 }
 
 function run(spec: LoadSpec, seconds: number, onLatency?: (ms: number) => void) {
@@ -42,6 +46,7 @@ function run(spec: LoadSpec, seconds: number, onLatency?: (ms: number) => void) 
     connections: spec.connections,
     duration: seconds,
     timeout: 20,
+    ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
     requests: [
       {
         method: request.method,
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
     latencies[count++] = ms;
   });
   const sorted = latencies.subarray(0, count).sort();
+  const usage = process.cpuUsage();
   const out: LoadResult = {
     requests: result.requests.total,
     seconds: result.duration,
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
     errorResponses,
     transportErrors: result.errors + result.timeouts,
     ...(sampleError !== undefined ? { sampleError } : {}),
+    cpuMs: (usage.user + usage.system) / 1000,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }

@@ -114,3 +114,40 @@ export function cpuTimeMs(pid: number): number | undefined {
 
 // USER_HZ: 100 on every Linux architecture Node supports.
 const CLOCK_TICKS = 100;
+
+/** CPU time all processes on the machine have used, and wall time times CPUs, in ms (from /proc/stat). */
+export function machineCpuMs(): { busy: number; total: number } | undefined {
+  try {
+    const ticks = cpuTicks();
+    return { busy: (ticks.busy * 1000) / CLOCK_TICKS, total: (ticks.total * 1000) / CLOCK_TICKS };
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuTicks(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  // idle + iowait
+  return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
+}
+
+/**
+ * Waits until the machine's CPUs are mostly idle (other work would skew the numbers), up to
+ * `maxWaitMs`. Returns the busy share of the last second looked at, 0..1, or undefined without /proc.
+ */
+export async function waitForQuiet(maxBusy = 0.15, maxWaitMs = 30_000): Promise<number | undefined> {
+  const deadline = Date.now() + maxWaitMs;
+  for (;;) {
+    let before: ReturnType<typeof cpuTicks>;
+    try {
+      before = cpuTicks();
+    } catch {
+      return undefined;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const after = cpuTicks();
+    const busy = (after.busy - before.busy) / Math.max(1, after.total - before.total);
+    if (busy <= maxBusy || Date.now() >= deadline) return busy;
+  }
+}

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
+  children?: number[];
 }
 
 interface Profile {
@@ -42,10 +42,14 @@ export function summarizeProfiles(dir: string, n = 25): string {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   const byArea = new Map<string, number>();
   const byFunction = new Map<string, number>();
+  // Time with the function anywhere on the stack, for the gateway's own code (dist/ or src/).
+  const ownInclusive = new Map<string, number>();
   let total = 0;
   for (const file of files) {
     const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
     const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+    const parents = new Map<number, number>();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
     profile.samples.forEach((id, i) => {
       const node = nodes.get(id);
       const us = profile.timeDeltas[i] ?? 0;
@@ -56,6 +60,16 @@ export function summarizeProfiles(dir: string, n = 25): string {
       byArea.set(where, (byArea.get(where) ?? 0) + us);
       const fn = `${functionName || '(anonymous)'}  ${where}${url ? `:${lineNumber + 1}` : ''}`;
       byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+      const seen = new Set<string>();
+      for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+        const frame = nodes.get(at)!.callFrame;
+        const place = area(frame.url, frame.functionName);
+        if (!/^(dist|src)\//.test(place)) continue;
+        const key = `${frame.functionName || '(anonymous)'}  ${place}:${frame.lineNumber + 1}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        ownInclusive.set(key, (ownInclusive.get(key) ?? 0) + us);
+      }
     });
   }
   const idle = byArea.get('(idle)') ?? 0;
@@ -65,6 +79,8 @@ export function summarizeProfiles(dir: string, n = 25): string {
     top(byArea, total, n),
     'self time by function:',
     top(byFunction, total, n),
+    "the gateway's own functions, time with each anywhere on the stack:",
+    top(ownInclusive, total, n),
   ].join('\n');
 }
 

@@ -15,7 +15,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load.js';
-import { cpuTimeMs, peakRss, resetPeakRss, runProcess, startProcess, stopProcess, type Started } from './processes.js';
+import { cpuTimeMs, machineCpuMs, peakRss, resetPeakRss, runProcess, startProcess, stopProcess, waitForQuiet, type Started } from './processes.js';
 import { summarizeProfiles } from './profile-summary.js';
 import {
   aliasedPatches,
@@ -70,6 +70,11 @@ interface Measured extends Scenario {
   gatewayPeakRss?: number;
   /** Gateway CPU time per request, microseconds. */
   gatewayCpuUsPerRequest?: number;
+  /**
+   * Share of the machine's CPU time used by processes other than the bench's own during the scenario:
+   * anything much above 0 means the numbers were taken on a busy machine.
+   */
+  otherCpuShare?: number;
 }
 
 function scenarios(): Scenario[] {
@@ -234,6 +239,8 @@ function verdict(measured: Measured[]): string[] {
   }
   lines.push(`error responses through the gateway: ${errors} (target 0)`);
   lines.push(`gateway peak RSS: ${mb(peak)} MB (target < 200 MB)`);
+  const busiest = Math.max(0, ...measured.map((m) => m.otherCpuShare ?? 0));
+  if (busiest > 0.05) lines.push(`note: other processes used up to ${(100 * busiest).toFixed(0)}% of the CPUs during a scenario; numbers from a busy machine`);
   const sample = gateway.find((m) => m.result!.sampleError)?.result?.sampleError;
   if (sample) lines.push(`first error response: ${sample}`);
   return lines;
@@ -278,11 +285,20 @@ async function main(): Promise<void> {
         process.stdout.write(`${name}: skipped, ${refused}\n`);
         continue;
       }
+      await waitForQuiet();
       const windowed = resetPeakRss(pid);
       const cpuBefore = cpuTimeMs(pid);
+      const stubBefore = cpuTimeMs(stub.child.pid!);
+      const machineBefore = machineCpuMs();
       const result = await load({ origin, request: scenario.request, connections: scenario.connections, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS });
       const cpuAfter = cpuTimeMs(pid);
+      const stubAfter = cpuTimeMs(stub.child.pid!);
+      const machineAfter = machineCpuMs();
       const m: Measured = { ...scenario, result, ...(windowed ? { gatewayPeakRss: peakRss(pid) } : {}) };
+      if (cpuBefore !== undefined && cpuAfter !== undefined && stubBefore !== undefined && stubAfter !== undefined && machineBefore && machineAfter) {
+        const ours = cpuAfter - cpuBefore + (stubAfter - stubBefore) + result.cpuMs;
+        m.otherCpuShare = Math.max(0, (machineAfter.busy - machineBefore.busy - ours) / (machineAfter.total - machineBefore.total));
+      }
       // The CPU time covers the warm-up as well, so it is divided by all the requests of both periods.
       if (scenario.target === 'gateway' && cpuBefore !== undefined && cpuAfter !== undefined) {
         const all = result.requests * ((WARMUP_SECONDS + result.seconds) / result.seconds);
@@ -291,7 +307,8 @@ async function main(): Promise<void> {
       if (!windowed) m.gatewayPeakRss = peakRss(pid);
       measured.push(m);
       process.stdout.write(
-        `${name}: ${fmt(result.rps)} req/s, p50 ${fmt(result.p50, 2)} ms, p99 ${fmt(result.p99, 2)} ms, ${result.errorResponses + result.transportErrors} errors\n`,
+        `${name}: ${fmt(result.rps)} req/s, p50 ${fmt(result.p50, 2)} ms, p99 ${fmt(result.p99, 2)} ms, ${result.errorResponses + result.transportErrors} errors` +
+          `${m.otherCpuShare !== undefined && m.otherCpuShare > 0.05 ? ` (other processes used ${(100 * m.otherCpuShare).toFixed(0)}% of the CPUs meanwhile)` : ''}\n`,
       );
     }
 
