@@ -1,7 +1,6 @@
 /**
  * The load generator, run as its own process so it does not share an event loop with what it measures.
- * Takes a LoadSpec as JSON in argv[2], runs autocannon for a warm-up and then for the measured period,
- * and prints one LoadResult as JSON.
+ * Takes a LoadSpec as JSON in argv[2], runs autocannon for that long and prints one LoadResult as JSON.
  */
 import autocannon from 'autocannon';
 import type { HttpRequest } from './workload.js';
@@ -10,7 +9,6 @@ export interface LoadSpec {
   origin: string;
   request: HttpRequest;
   connections: number;
-  warmupSeconds: number;
   durationSeconds: number;
   /** Requests per second over all connections; unset, each connection sends as fast as answers come. */
   overallRate?: number;
@@ -33,7 +31,7 @@ export interface LoadResult {
   cpuMs: number;
 }
 
-function run(spec: LoadSpec, seconds: number, onLatency?: (ms: number) => void) {
+function run(spec: LoadSpec, onLatency: (ms: number) => void) {
   let errorResponses = 0;
   let sampleError: string | undefined;
   const { request } = spec;
@@ -44,7 +42,7 @@ function run(spec: LoadSpec, seconds: number, onLatency?: (ms: number) => void) 
   const instance = autocannon({
     url: spec.origin,
     connections: spec.connections,
-    duration: seconds,
+    duration: spec.durationSeconds,
     timeout: 20,
     ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
     requests: [
@@ -62,10 +60,8 @@ function run(spec: LoadSpec, seconds: number, onLatency?: (ms: number) => void) 
       },
     ],
   }, (error, result) => finish(error, result));
-  if (onLatency) {
-    // autocannon emits (client, status, bytes, responseTime) though its types omit the client.
-    (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => onLatency(ms));
-  }
+  // autocannon emits (client, status, bytes, responseTime) though its types omit the client.
+  (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => onLatency(ms));
   return done.then((result) => ({ result, errorResponses, sampleError }));
 }
 
@@ -76,11 +72,9 @@ function percentile(sorted: Float64Array, p: number): number {
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
-  if (spec.warmupSeconds > 0) await run(spec, spec.warmupSeconds);
-
   let latencies = new Float64Array(1 << 16);
   let count = 0;
-  const { result, errorResponses, sampleError } = await run(spec, spec.durationSeconds, (ms) => {
+  const { result, errorResponses, sampleError } = await run(spec, (ms) => {
     if (count === latencies.length) {
       const grown = new Float64Array(latencies.length * 2);
       grown.set(latencies);

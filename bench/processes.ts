@@ -84,19 +84,9 @@ function statusField(pid: number, field: string): number | undefined {
   }
 }
 
-/** Peak resident set size (VmHWM) in bytes since start or since the last resetPeakRss. */
+/** Peak resident set size (VmHWM) of a process since it started, in bytes. */
 export function peakRss(pid: number): number | undefined {
   return statusField(pid, 'VmHWM');
-}
-
-/** Starts a new peak-RSS window (Linux: writing 5 to clear_refs resets VmHWM). Says whether it could. */
-export function resetPeakRss(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** CPU time (user + system) the process has used, in milliseconds. */

@@ -15,7 +15,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load.js';
-import { cpuTimeMs, machineCpuMs, peakRss, resetPeakRss, runProcess, startProcess, stopProcess, waitForQuiet, type Started } from './processes.js';
+import { cpuTimeMs, machineCpuMs, peakRss, runProcess, startProcess, stopProcess, waitForQuiet, type Started } from './processes.js';
 import { summarizeProfiles } from './profile-summary.js';
 import {
   aliasedPatches,
@@ -66,7 +66,7 @@ interface Scenario {
 interface Measured extends Scenario {
   result?: LoadResult;
   skipped?: string;
-  /** The gateway's peak RSS during the scenario (bytes); for direct runs the gateway sits idle. */
+  /** The gateway process's peak RSS (bytes), from its start to the end of the scenario. */
   gatewayPeakRss?: number;
   /** Gateway CPU time per request, microseconds. */
   gatewayCpuUsPerRequest?: number;
@@ -246,6 +246,47 @@ function verdict(measured: Measured[]): string[] {
   return lines;
 }
 
+/**
+ * One scenario. A gateway scenario gets a gateway process of its own, so its peak RSS (VmHWM) is its
+ * own and not what an earlier scenario left behind. The warm-up is a separate load run, so the CPU
+ * times cover only the measured period.
+ */
+async function measure(scenario: Scenario, stub: Started, stubOrigin: string, profileDir: string | undefined): Promise<Measured> {
+  const gateway = scenario.target === 'gateway' ? await startGateway(stubOrigin, profileDir) : undefined;
+  try {
+    const origin = gateway?.origin ?? stubOrigin;
+    if (scenario.group === 'entities') {
+      const probe = await preflight(origin, ENTITIES_PROBE);
+      if (probe?.includes('Cannot query field')) return { ...scenario, skipped: 'the schema has no _entities field (federation is not in this build)' };
+    }
+    const refused = await preflight(origin, scenario.request);
+    if (refused) return { ...scenario, skipped: refused };
+
+    const spec = { origin, request: scenario.request, connections: scenario.connections };
+    await load({ ...spec, durationSeconds: WARMUP_SECONDS });
+    await waitForQuiet();
+    const pids = [gateway?.started.child.pid, stub.child.pid!];
+    const before = { processes: pids.map((pid) => (pid === undefined ? 0 : cpuTimeMs(pid))), machine: machineCpuMs() };
+    const result = await load({ ...spec, durationSeconds: DURATION_SECONDS });
+    const after = { processes: pids.map((pid) => (pid === undefined ? 0 : cpuTimeMs(pid))), machine: machineCpuMs() };
+
+    const m: Measured = { ...scenario, result };
+    const used = before.processes.map((ms, i) => (ms === undefined || after.processes[i] === undefined ? undefined : after.processes[i]! - ms));
+    if (used.every((ms) => ms !== undefined) && before.machine && after.machine) {
+      const ours = used.reduce((a, b) => a! + b!, 0)! + result.cpuMs;
+      m.otherCpuShare = Math.max(0, (after.machine.busy - before.machine.busy - ours) / (after.machine.total - before.machine.total));
+    }
+    if (gateway) {
+      if (used[0] !== undefined) m.gatewayCpuUsPerRequest = (used[0] * 1000) / result.requests;
+      const peak = peakRss(gateway.started.child.pid!);
+      if (peak !== undefined) m.gatewayPeakRss = peak;
+    }
+    return m;
+  } finally {
+    if (gateway) await stopProcess(gateway.started.child);
+  }
+}
+
 async function main(): Promise<void> {
   if (!flag('--no-build')) {
     process.stdout.write('building (npm run build)…\n');
@@ -259,55 +300,24 @@ async function main(): Promise<void> {
     typeof (line as { port?: unknown }).port === 'number',
   );
   const stubOrigin = `http://127.0.0.1:${(stub.ready as { port: number }).port}`;
-  let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
   const measured: Measured[] = [];
   try {
-    gateway = await startGateway(stubOrigin, profileDir);
-    const pid = gateway.started.child.pid!;
     const info = machine();
     process.stdout.write(
-      `stub upstream ${stubOrigin}, gateway ${gateway.origin} (pid ${pid}); ${info.cpus} CPUs (${info.cpuModel}), Node ${info.node}, graphql-yoga ${info.graphqlYoga}\n` +
-        `each scenario: ${WARMUP_SECONDS} s warm-up, then ${DURATION_SECONDS} s measured\n\n`,
+      `stub upstream ${stubOrigin}; ${info.cpus} CPUs (${info.cpuModel}), Node ${info.node}, graphql-yoga ${info.graphqlYoga}\n` +
+        `each scenario: ${WARMUP_SECONDS} s warm-up, then ${DURATION_SECONDS} s measured; a fresh gateway process for each gateway scenario\n\n`,
     );
-
-    const hasEntities = (await preflight(gateway.origin, ENTITIES_PROBE))?.includes('Cannot query field') === false;
     for (const scenario of scenarios()) {
-      const origin = scenario.target === 'direct' ? stubOrigin : gateway.origin;
       const name = `${scenario.target.padEnd(7)} ${scenario.label} (${scenario.vendor}), ${scenario.connections} conn`;
-      if (scenario.group === 'entities' && !hasEntities) {
-        measured.push({ ...scenario, skipped: 'the schema has no _entities field (federation is not in this build)' });
-        process.stdout.write(`${name}: skipped, the schema has no _entities field (federation is not in this build)\n`);
-        continue;
-      }
-      const refused = await preflight(origin, scenario.request);
-      if (refused) {
-        measured.push({ ...scenario, skipped: refused });
-        process.stdout.write(`${name}: skipped, ${refused}\n`);
-        continue;
-      }
-      await waitForQuiet();
-      const windowed = resetPeakRss(pid);
-      const cpuBefore = cpuTimeMs(pid);
-      const stubBefore = cpuTimeMs(stub.child.pid!);
-      const machineBefore = machineCpuMs();
-      const result = await load({ origin, request: scenario.request, connections: scenario.connections, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS });
-      const cpuAfter = cpuTimeMs(pid);
-      const stubAfter = cpuTimeMs(stub.child.pid!);
-      const machineAfter = machineCpuMs();
-      const m: Measured = { ...scenario, result, ...(windowed ? { gatewayPeakRss: peakRss(pid) } : {}) };
-      if (cpuBefore !== undefined && cpuAfter !== undefined && stubBefore !== undefined && stubAfter !== undefined && machineBefore && machineAfter) {
-        const ours = cpuAfter - cpuBefore + (stubAfter - stubBefore) + result.cpuMs;
-        m.otherCpuShare = Math.max(0, (machineAfter.busy - machineBefore.busy - ours) / (machineAfter.total - machineBefore.total));
-      }
-      // The CPU time covers the warm-up as well, so it is divided by all the requests of both periods.
-      if (scenario.target === 'gateway' && cpuBefore !== undefined && cpuAfter !== undefined) {
-        const all = result.requests * ((WARMUP_SECONDS + result.seconds) / result.seconds);
-        m.gatewayCpuUsPerRequest = ((cpuAfter - cpuBefore) * 1000) / all;
-      }
-      if (!windowed) m.gatewayPeakRss = peakRss(pid);
+      const m = await measure(scenario, stub, stubOrigin, profileDir);
       measured.push(m);
+      if (m.skipped) {
+        process.stdout.write(`${name}: skipped, ${m.skipped}\n`);
+        continue;
+      }
+      const r = m.result!;
       process.stdout.write(
-        `${name}: ${fmt(result.rps)} req/s, p50 ${fmt(result.p50, 2)} ms, p99 ${fmt(result.p99, 2)} ms, ${result.errorResponses + result.transportErrors} errors` +
+        `${name}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ${r.errorResponses + r.transportErrors} errors` +
           `${m.otherCpuShare !== undefined && m.otherCpuShare > 0.05 ? ` (other processes used ${(100 * m.otherCpuShare).toFixed(0)}% of the CPUs meanwhile)` : ''}\n`,
       );
     }
@@ -324,7 +334,6 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`\nresults: ${file}\n`);
   } finally {
-    if (gateway) await stopProcess(gateway.started.child);
     await stopProcess(stub.child);
   }
   if (profileDir) process.stdout.write(`\n${summarizeProfiles(profileDir)}\n`);
