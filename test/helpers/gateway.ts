@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { createGateway } from '../../src/gateway.js';
 
-export interface GraphQLResponse<T = Record<string, unknown>> {
+export interface GraphQLResponse<T = any> {
   status: number;
   data?: T | null;
   errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }>;
@@ -15,9 +15,10 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** A gateway listening on 127.0.0.1:<port 0>, configured from environment-style variables. */
-export async function startGateway(env: Record<string, string>): Promise<RunningGateway> {
-  const gateway = createGateway(loadConfig({ UPSTREAM_TIMEOUT_MS: '3000', ...env }));
+/** A gateway listening on 127.0.0.1:<port 0>, configured from environment-style variables or a Config. */
+export async function startGateway(envOrConfig: Record<string, string> | Config): Promise<RunningGateway> {
+  const config = 'services' in envOrConfig ? (envOrConfig as Config) : loadConfig({ UPSTREAM_TIMEOUT_MS: '3000', ...(envOrConfig as Record<string, string>) });
+  const gateway = createGateway(config);
   const server: Server = createServer(gateway.yoga);
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -30,7 +31,7 @@ export async function startGateway(env: Record<string, string>): Promise<Running
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
         body: JSON.stringify({ query, variables }),
       });
-      const body = (await res.json()) as GraphQLResponse;
+      const body = (await res.json()) as GraphQLResponse<any>;
       return { ...body, status: res.status };
     },
     async close() {
