@@ -1,9 +1,13 @@
 import type { ServiceId } from './config.js';
+import type { EntityLoader } from './entity-loader.js';
 import { gatewayError } from './errors.js';
 import type { UpstreamClient } from './upstream/client.js';
 
 export interface Context {
+  /** Shared by every request: one connection pool per upstream. */
   upstreams: Partial<Record<ServiceId, UpstreamClient>>;
+  /** Per request: the federation entity references it asked for. */
+  entities: EntityLoader;
 }
 
 /** The client of one upstream, or UPSTREAM_NOT_CONFIGURED when the gateway has no API root for it. */

@@ -2,6 +2,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Config, ServiceId } from './config.js';
 import type { Context } from './context.js';
+import { EntityLoader } from './entity-loader.js';
 import { variableErrors } from './plugins/variable-errors.js';
 import { schema } from './schema.js';
 import { UpstreamClient } from './upstream/client.js';
@@ -43,11 +44,10 @@ export function createGateway(config: Config): Gateway {
   for (const [service, serviceConfig] of Object.entries(config.services) as Array<[ServiceId, NonNullable<Config['services'][ServiceId]>]>) {
     upstreams[service] = new UpstreamClient(service, serviceConfig, AUTH_SCHEMES[service], config.upstream);
   }
-  const context: Context = { upstreams };
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: () => context,
+    context: (): Context => ({ upstreams, entities: new EntityLoader() }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
