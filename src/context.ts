@@ -1,12 +1,19 @@
-import type { ServiceId } from './config.js';
+import type { OperationLimits, ServiceId } from './config.js';
 import { gatewayError } from './errors.js';
+import type { RequestTrace } from './request-trace.js';
 import type { UpstreamClient } from './upstream/client.js';
 
+/** One per GraphQL request; the upstream clients in it are shared by all requests. */
 export interface Context {
   upstreams: Partial<Record<ServiceId, UpstreamClient>>;
+  limits: OperationLimits;
+  trace: RequestTrace;
 }
 
-/** The client of one upstream, or UPSTREAM_NOT_CONFIGURED when the gateway has no API root for it. */
+/**
+ * The client of one upstream, counting its calls against this request's budget; or
+ * UPSTREAM_NOT_CONFIGURED when the gateway has no API root for it.
+ */
 export function upstreamOf(ctx: Context, service: ServiceId, operation: string): UpstreamClient {
   const client = ctx.upstreams[service];
   if (!client) {
@@ -14,5 +21,5 @@ export function upstreamOf(ctx: Context, service: ServiceId, operation: string):
       upstream: { service, operation },
     });
   }
-  return client;
+  return client.observedBy(ctx.trace);
 }
