@@ -14,7 +14,7 @@ import type { OperationLimits } from '../config.js';
 import { badUserInput, limitExceeded } from '../errors.js';
 
 // Deeper JSON than this is never a real OAuth resource value, and deeper still would cost recursion.
-export const MAX_VARIABLE_NESTING = 32;
+export const MAX_VALUE_NESTING = 32;
 
 /**
  * What one GraphQL request may ask for, checked before anything runs: tokens while parsing; depth,
@@ -163,7 +163,7 @@ function maxRootFieldsRule(maxUpstreamCalls: number): ValidationRule {
   };
 }
 
-/** String literals in the document: their length, and no "__proto__" key in a JSON literal. */
+/** Literal values and names in the document: string length, nesting, and no "__proto__" key in a JSON literal. */
 function literalsRule(maxStringLength: number): ValidationRule {
   return function Literals(context) {
     let reported = false;
@@ -171,10 +171,29 @@ function literalsRule(maxStringLength: number): ValidationRule {
       if (!reported) context.reportError(error);
       reported = true;
     };
+    let nesting = 0;
+    const nest = {
+      enter() {
+        nesting += 1;
+        if (nesting > MAX_VALUE_NESTING) {
+          report(limitExceeded({ name: 'nesting', max: MAX_VALUE_NESTING }, `A value in the document is nested more than ${MAX_VALUE_NESTING} levels deep.`));
+        }
+      },
+      leave() {
+        nesting -= 1;
+      },
+    };
     return {
+      ListValue: nest,
+      ObjectValue: nest,
       StringValue(node) {
         if (node.value.length > maxStringLength) {
           report(limitExceeded({ name: 'stringLength', max: maxStringLength }, `A string in the document is longer than ${maxStringLength} characters.`));
+        }
+      },
+      Name(node) {
+        if (node.value.length > maxStringLength) {
+          report(limitExceeded({ name: 'stringLength', max: maxStringLength }, `A name in the document is longer than ${maxStringLength} characters.`));
         }
       },
       ObjectField(node) {
@@ -185,36 +204,34 @@ function literalsRule(maxStringLength: number): ValidationRule {
 }
 
 /**
- * The variables as sent: every string within maxStringLength, nesting within MAX_VARIABLE_NESTING,
+ * The variables as sent: every string within maxStringLength, nesting within MAX_VALUE_NESTING,
  * and no "__proto__" key. Checked without recursion, so no input can exhaust the stack here.
  */
 export function variablesProblem(variables: unknown, maxStringLength: number): GraphQLError | undefined {
-  const stack: Array<{ value: unknown; path: string; depth: number }> = [];
-  if (typeof variables === 'object' && variables !== null) {
-    for (const [name, value] of Object.entries(variables)) stack.push({ value, path: name, depth: 1 });
-  }
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: variables, path: '', depth: 0 }];
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop()!;
+    const field = path === '' ? 'variables' : path;
     if (typeof value === 'string') {
       if (value.length > maxStringLength) {
-        return limitExceeded({ name: 'stringLength', max: maxStringLength }, `${path} is longer than ${maxStringLength} characters.`, path);
+        return limitExceeded({ name: 'stringLength', max: maxStringLength }, `${field} is longer than ${maxStringLength} characters.`, field);
       }
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
-    if (depth > MAX_VARIABLE_NESTING) {
-      return limitExceeded({ name: 'nesting', max: MAX_VARIABLE_NESTING }, `${path} nests values more than ${MAX_VARIABLE_NESTING} levels deep.`, path);
+    if (depth > MAX_VALUE_NESTING) {
+      return limitExceeded({ name: 'nesting', max: MAX_VALUE_NESTING }, `${field} is nested more than ${MAX_VALUE_NESTING} levels deep.`, field);
     }
     if (Array.isArray(value)) {
       value.forEach((item, i) => stack.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 }));
       continue;
     }
     for (const [key, item] of Object.entries(value)) {
-      if (key === '__proto__') return badUserInput([{ field: path, messages: ['"__proto__" is not accepted as an object key.'] }]);
+      if (key === '__proto__') return badUserInput([{ field, messages: ['"__proto__" is not accepted as an object key.'] }]);
       if (key.length > maxStringLength) {
-        return limitExceeded({ name: 'stringLength', max: maxStringLength }, `A key in ${path} is longer than ${maxStringLength} characters.`, path);
+        return limitExceeded({ name: 'stringLength', max: maxStringLength }, `A key in ${field} is longer than ${maxStringLength} characters.`, field);
       }
-      stack.push({ value: item, path: `${path}.${key}`, depth: depth + 1 });
+      stack.push({ value: item, path: path === '' ? key : `${path}.${key}`, depth: depth + 1 });
     }
   }
   return undefined;
