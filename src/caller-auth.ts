@@ -10,8 +10,8 @@ export const API_KEY_HEADER = 'x-api-key';
 
 const ALL_SCOPES: readonly Scope[] = Object.values(SCOPES);
 
-// Only signatures made with a private key: a shared-secret algorithm would let anyone holding the
-// public JWKS forge tokens if a key were ever published as both.
+// Only signatures made with a private key: accepting HS* invites the confusion attack in which a
+// published public key is used as an HMAC secret to sign forged tokens.
 const ALGORITHMS: JWSAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
 export interface CallerAuthenticator {

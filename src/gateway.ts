@@ -89,7 +89,7 @@ export function createGateway(config: Config): Gateway {
             origin: [...config.corsOrigins],
             credentials: false,
             methods: ['GET', 'POST'],
-            allowedHeaders: ['content-type', 'authorization', API_KEY_HEADER, ...PREFLIGHT_HEADERS],
+            allowedHeaders: ['content-type', 'authorization', API_KEY_HEADER, ...PREFLIGHT_HEADERS, 'x-authentik-token', 'x-identitynow-token', 'x-launchdarkly-api-key'],
             exposedHeaders: [REQUEST_ID_HEADER],
           }
         : false,
