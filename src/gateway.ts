@@ -1,9 +1,18 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { API_KEY_HEADER, callerAuthenticator } from './caller-auth.js';
 import type { Config, ServiceId } from './config.js';
 import type { Context } from './context.js';
 import { EntityLoader } from './entity-loader.js';
+import { log } from './log.js';
+import { callerAuth } from './plugins/caller-auth.js';
+import { csrfPrevention, PREFLIGHT_HEADERS } from './plugins/csrf-prevention.js';
+import { noIntrospection } from './plugins/no-introspection.js';
+import { operationLimits } from './plugins/operation-limits.js';
+import { REQUEST_ID_HEADER, requestTrace } from './plugins/request-trace.js';
+import { strictRequestBody } from './plugins/strict-request-body.js';
 import { variableErrors } from './plugins/variable-errors.js';
+import { RequestTrace, traceOf } from './request-trace.js';
 import { schema } from './schema.js';
 import { UpstreamClient } from './upstream/client.js';
 import type { AuthScheme } from './upstream/credentials.js';
@@ -33,6 +42,21 @@ mutation PatchClient {
 }
 `;
 
+/** yoga's own messages as JSON lines: an error's name and message only, never the objects it carries. */
+const serverLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: (...args: unknown[]) => log.warn('graphql server warning', { detail: describe(args) }),
+  error: (...args: unknown[]) => log.error('graphql server error', { detail: describe(args) }),
+};
+
+function describe(args: unknown[]): string {
+  return args
+    .map((arg) => (arg instanceof Error ? `${arg.name}: ${arg.message}` : typeof arg === 'string' ? arg : typeof arg))
+    .join(' ')
+    .slice(0, 500);
+}
+
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, Context>;
   /** Closes the upstream connection pools. */
@@ -44,18 +68,44 @@ export function createGateway(config: Config): Gateway {
   for (const [service, serviceConfig] of Object.entries(config.services) as Array<[ServiceId, NonNullable<Config['services'][ServiceId]>]>) {
     upstreams[service] = new UpstreamClient(service, serviceConfig, AUTH_SCHEMES[service], config.upstream);
   }
+  const { limits } = config;
+  const healthCheckEndpoint = '/health';
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: (): Context => ({ upstreams, entities: new EntityLoader() }),
+    // Per request; the upstream clients (and their connection pools) are shared.
+    context: ({ request }) => ({ upstreams, limits, trace: traceOf(request) ?? new RequestTrace(limits.maxUpstreamCalls), entities: new EntityLoader() }),
     graphqlEndpoint: '/graphql',
-    healthCheckEndpoint: '/health',
+    healthCheckEndpoint,
     landingPage: false,
-    graphiql: config.production ? false : { title: 'OAuth gateway', defaultQuery: EXAMPLE_QUERY },
+    graphiql: config.graphiql ? { title: 'OAuth gateway', defaultQuery: EXAMPLE_QUERY } : false,
     // GraphiQL's assets are served by the gateway itself, so it works where the CDN is out of reach.
     renderGraphiQL,
-    logging: 'warn',
-    plugins: [variableErrors()],
+    logging: serverLogger,
+    // Unexpected errors answer "Unexpected error." whatever NODE_ENV says; only coded errors carry their message.
+    maskedErrors: { isDev: false },
+    maxRequestBodySize: limits.maxBodyBytes,
+    multipart: false,
+    batching: false,
+    cors:
+      config.corsOrigins.length > 0
+        ? {
+            origin: [...config.corsOrigins],
+            credentials: false,
+            methods: ['GET', 'POST'],
+            allowedHeaders: ['content-type', 'authorization', API_KEY_HEADER, ...PREFLIGHT_HEADERS, 'x-authentik-token', 'x-identitynow-token', 'x-launchdarkly-api-key'],
+            exposedHeaders: [REQUEST_ID_HEADER],
+          }
+        : false,
+    plugins: [
+      requestTrace({ maxUpstreamCalls: limits.maxUpstreamCalls, healthCheckEndpoint }),
+      csrfPrevention(),
+      callerAuth(callerAuthenticator(config.auth)),
+      strictRequestBody(),
+      operationLimits(limits),
+      ...(config.introspection ? [] : [noIntrospection()]),
+      variableErrors(),
+    ],
   });
 
   return {

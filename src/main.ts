@@ -41,6 +41,12 @@ async function main(): Promise<void> {
     else log.info(`upstream ${service}: ${upstream.url}${sandbox ? ' (sandbox: in-memory emulation, no real vendor is called)' : ''}`, { service, url: upstream.url, sandbox: Boolean(sandbox) });
   }
   if (sandbox) log.info('sandbox mode: no *_URL variable is set, so the gateway serves in-memory emulations of the three vendor APIs');
+  const { apiKeys, jwt } = config.auth;
+  if (apiKeys.length > 0 || jwt) {
+    log.info(`caller authentication: ${[apiKeys.length > 0 ? `${apiKeys.length} API key(s)` : '', jwt ? `JWTs from ${jwt.issuer}` : ''].filter(Boolean).join(', ')}`);
+  } else {
+    log.warn('caller authentication is off: anyone who can reach this port may read and change OAuth clients through the gateway');
+  }
   log.info(`gateway listening on http://${host}:${port}/graphql`, { port });
 
   let stopping = false;

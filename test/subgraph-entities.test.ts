@@ -36,6 +36,9 @@ beforeAll(async () => {
     LAUNCHDARKLY_API_KEY: 'ld-key',
     AUTHENTIK_URL: `${ak.origin}/api/v3`,
     AUTHENTIK_TOKEN: 'ak-token',
+    // Every entity reference is an upstream call and counts against the per-operation budget;
+    // the concurrency test below sends 20.
+    GATEWAY_MAX_UPSTREAM_CALLS: '50',
   });
 });
 

@@ -24,11 +24,24 @@ export interface UpstreamResponse {
   text: string;
 }
 
+export interface UpstreamCall {
+  service: ServiceId;
+  operation: string;
+  method: UpstreamRequest['method'];
+}
+
+/** Watches the calls made for one GraphQL request: its budget of upstream calls, its log line. */
+export interface UpstreamCallObserver {
+  /** Called before a call is sent, and may throw to refuse it; the result is called with its outcome. */
+  callStarted(call: UpstreamCall): (status: number | undefined) => void;
+}
+
 /** One upstream API root: its connection pool, its credential, its limits. Knows HTTP, not GraphQL types. */
 export class UpstreamClient {
   private readonly pool: Pool;
   private readonly basePath: string;
   private readonly credential: CredentialSource;
+  private observer?: UpstreamCallObserver;
 
   constructor(
     readonly service: ServiceId,
@@ -49,7 +62,26 @@ export class UpstreamClient {
     this.credential = credentialSource(service, config.credential, scheme, this.pool, limits.timeoutMs);
   }
 
+  /** This client reporting each call to observer; the pool and credential stay shared. */
+  observedBy(observer: UpstreamCallObserver): UpstreamClient {
+    const view = Object.create(this) as UpstreamClient;
+    view.observer = observer;
+    return view;
+  }
+
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const done = this.observer?.callStarted({ service: this.service, operation: req.operation, method: req.method });
+    let status: number | undefined;
+    try {
+      const response = await this.send(req);
+      status = response.status;
+      return response;
+    } finally {
+      done?.(status);
+    }
+  }
+
+  private async send(req: UpstreamRequest): Promise<UpstreamResponse> {
     const authorization = await this.credential.authorization();
     const headers: Record<string, string> = { ...req.headers, accept: 'application/json' };
     if (authorization !== undefined) headers.authorization = authorization;

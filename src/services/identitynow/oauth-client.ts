@@ -19,7 +19,6 @@ const ClientTypeEnum = builder.enumType('IdentityNowClientType', { description: 
 /** The patchable fields the spec's request body description lists, typed as GetOAuthClientResponse types them. */
 export const IDENTITYNOW_PATCH_RULES: PatchRules = {
   vendor: 'IdentityNow',
-  maxOps: 100,
   fields: {
     tenant: { schema: { type: 'string' } },
     businessName: { schema: { type: 'string', nullable: true } },
@@ -181,7 +180,7 @@ builder.mutationField('patchOAuthClient', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const id = checkId(String(args.id), 'id');
-      const ops = checkPatch(args.ops as PatchOperation[], IDENTITYNOW_PATCH_RULES);
+      const ops = checkPatch(args.ops as PatchOperation[], IDENTITYNOW_PATCH_RULES, ctx.limits.maxPatchOps);
       const http = upstreamOf(ctx, 'identitynow', 'patchOauthClient');
       const body = await sendPatch(ops, {
         current: () => getOauthClient(http, id),

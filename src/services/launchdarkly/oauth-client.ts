@@ -9,7 +9,6 @@ import { getOAuthClientById, getOAuthClients, patchOAuthClient } from './client.
 /** "Only name, description, and redirectUri may be patched"; the spec's Client requires name and redirectUri. */
 export const LAUNCHDARKLY_PATCH_RULES: PatchRules = {
   vendor: 'LaunchDarkly',
-  maxOps: 100,
   fields: {
     name: { schema: { type: 'string' } },
     description: { schema: { type: 'string' }, removable: true },
@@ -109,7 +108,7 @@ builder.mutationField('patchLaunchDarklyOAuthClient', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const id = checkId(String(args.id), 'id');
-      const ops = checkPatch(args.ops as PatchOperation[], LAUNCHDARKLY_PATCH_RULES);
+      const ops = checkPatch(args.ops as PatchOperation[], LAUNCHDARKLY_PATCH_RULES, ctx.limits.maxPatchOps);
       const http = upstreamOf(ctx, 'launchdarkly', 'patchOAuthClient');
       const body = await sendPatch(ops, {
         current: () => getOAuthClientById(http, id),
