@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config.js';
-import { createGateway } from '../../src/gateway.js';
+import { createGateway, type GatewayOptions } from '../../src/gateway.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -16,8 +16,8 @@ export interface RunningGateway {
 }
 
 /** A gateway listening on 127.0.0.1:<port 0>, configured from environment-style variables. */
-export async function startGateway(env: Record<string, string>): Promise<RunningGateway> {
-  const gateway = createGateway(loadConfig({ UPSTREAM_TIMEOUT_MS: '3000', ...env }));
+export async function startGateway(env: Record<string, string>, options: GatewayOptions = {}): Promise<RunningGateway> {
+  const gateway = createGateway(loadConfig({ UPSTREAM_TIMEOUT_MS: '3000', ...env }), options);
   const server: Server = createServer(gateway.yoga);
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -30,7 +30,7 @@ export async function startGateway(env: Record<string, string>): Promise<Running
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
         body: JSON.stringify({ query, variables }),
       });
-      const body = (await res.json()) as GraphQLResponse;
+      const body = (await res.json()) as GraphQLResponse<any>;
       return { ...body, status: res.status };
     },
     async close() {
