@@ -11,6 +11,8 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 
 export interface RunningGateway {
   url: string;
+  /** Resolves once the gateway has received `n` HTTP requests in all. */
+  received(n: number): Promise<void>;
   gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
@@ -20,10 +22,19 @@ export async function startGateway(env: Record<string, string>, options: Gateway
   const gateway = createGateway(loadConfig({ UPSTREAM_TIMEOUT_MS: '3000', ...env }), options);
   const server: Server = createServer(gateway.yoga);
   server.keepAliveTimeout = 1000;
+  let received = 0;
+  const waiting: Array<{ n: number; resolve(): void }> = [];
+  server.on('request', () => {
+    received++;
+    for (const w of waiting.filter((w) => received >= w.n)) w.resolve();
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   return {
     url,
+    received(n) {
+      return received >= n ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ n, resolve }));
+    },
     async gql(query, variables, headers) {
       const res = await fetch(url, {
         method: 'POST',
