@@ -1,4 +1,5 @@
 // The only module that reads process.env: everything else receives a typed Config.
+import type { Sandbox } from './sandbox/index.js';
 
 export type ServiceId = 'identitynow' | 'launchdarkly' | 'authentik';
 export const SERVICE_IDS: readonly ServiceId[] = ['identitynow', 'launchdarkly', 'authentik'];
@@ -104,6 +105,18 @@ export function loadConfig(env: Env = process.env): Config {
     },
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', get('SHUTDOWN_TIMEOUT_MS'), 10_000, 0, 600_000),
     production: get('NODE_ENV') === 'production',
+  };
+}
+
+/** The config pointed at the sandbox's emulations, with the sandbox's own throwaway credentials. */
+export function sandboxConfig(config: Config, sandbox: Sandbox): Config {
+  return {
+    ...config,
+    services: {
+      identitynow: { url: sandbox.identitynow.url, credential: { kind: 'static', secret: sandbox.identitynow.token } },
+      launchdarkly: { url: sandbox.launchdarkly.url, credential: { kind: 'static', secret: sandbox.launchdarkly.apiKey } },
+      authentik: { url: sandbox.authentik.url, credential: { kind: 'static', secret: sandbox.authentik.token } },
+    },
   };
 }
 

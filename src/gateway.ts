@@ -1,3 +1,4 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Config, ServiceId } from './config.js';
 import { callerCredentials, type Context } from './context.js';
@@ -58,6 +59,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     healthCheckEndpoint: '/health',
     landingPage: false,
     graphiql: config.production ? false : { title: 'OAuth gateway', defaultQuery: EXAMPLE_QUERY },
+    // GraphiQL's assets are served by the gateway itself, so it works where the CDN is out of reach.
+    renderGraphiQL,
     logging: 'warn',
     plugins: [variableErrors()],
   });

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig, SERVICE_IDS, type Config } from './config.js';
+import { ConfigError, loadConfig, sandboxConfig, SERVICE_IDS, type Config } from './config.js';
 import { createGateway } from './gateway.js';
 import { log } from './log.js';
 import { startSandbox, type Sandbox } from './sandbox/index.js';
@@ -23,14 +23,7 @@ async function main(): Promise<void> {
   let sandbox: Sandbox | undefined;
   if (config.sandbox) {
     sandbox = await startSandbox();
-    config = {
-      ...config,
-      services: {
-        identitynow: { url: sandbox.identitynow.url, credential: { kind: 'static', secret: sandbox.identitynow.token } },
-        launchdarkly: { url: sandbox.launchdarkly.url, credential: { kind: 'static', secret: sandbox.launchdarkly.apiKey } },
-        authentik: { url: sandbox.authentik.url, credential: { kind: 'static', secret: sandbox.authentik.token } },
-      },
-    };
+    config = sandboxConfig(config, sandbox);
   }
 
   const gateway = createGateway(config);

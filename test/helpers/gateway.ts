@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { createGateway, type GatewayOptions } from '../../src/gateway.js';
 
-export interface GraphQLResponse<T = Record<string, unknown>> {
+export interface GraphQLResponse<T = any> {
   status: number;
   data?: T | null;
   errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }>;
@@ -17,9 +17,10 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** A gateway listening on 127.0.0.1:<port 0>, configured from environment-style variables. */
-export async function startGateway(env: Record<string, string>, options: GatewayOptions = {}): Promise<RunningGateway> {
-  const gateway = createGateway(loadConfig({ UPSTREAM_TIMEOUT_MS: '3000', ...env }), options);
+/** A gateway listening on 127.0.0.1:<port 0>, configured from environment-style variables or a Config. */
+export async function startGateway(envOrConfig: Record<string, string> | Config, options: GatewayOptions = {}): Promise<RunningGateway> {
+  const config = 'services' in envOrConfig ? (envOrConfig as Config) : loadConfig({ UPSTREAM_TIMEOUT_MS: '3000', ...(envOrConfig as Record<string, string>) });
+  const gateway = createGateway(config, options);
   const server: Server = createServer(gateway.yoga);
   server.keepAliveTimeout = 1000;
   let received = 0;
