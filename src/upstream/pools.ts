@@ -7,6 +7,7 @@ import type { UpstreamLimits } from '../config.js';
  */
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
+  private destroyed = false;
 
   constructor(private readonly limits: UpstreamLimits) {}
 
@@ -32,11 +33,13 @@ export class UpstreamPools {
 
   /** Waits for the requests in flight, then closes every connection. */
   async close(): Promise<void> {
+    if (this.destroyed) return;
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
   }
 
   /** Cuts every connection at once, failing the requests in flight. */
   async destroy(): Promise<void> {
+    this.destroyed = true;
     await Promise.all([...this.pools.values()].map((pool) => pool.destroy()));
   }
 }
