@@ -9,17 +9,21 @@ export interface Context {
   callerCredentials: Partial<Record<ServiceId, string>>;
 }
 
-/**
- * The header in which a caller may send its own credential for one upstream: the vendor credential
- * itself (for bearer vendors the gateway adds `Bearer `). It replaces the configured one for that
- * upstream during that GraphQL request only, and goes to no other upstream.
- */
+/** The header in which a caller may send its own credential for one upstream (see README). */
 export const CALLER_CREDENTIAL_HEADERS: Readonly<Record<ServiceId, string>> = {
-  authentik: 'x-authentik-token',
-  identitynow: 'x-identitynow-token',
-  launchdarkly: 'x-launchdarkly-api-key',
+  authentik: 'X-Authentik-Token',
+  identitynow: 'X-IdentityNow-Token',
+  launchdarkly: 'X-LaunchDarkly-Api-Key',
 };
 
+// A credential is one token: a space or a control character means the header holds something else.
+const CREDENTIAL_VALUE = /^[\x21-\x7e]{1,8192}$/;
+
+/**
+ * The credentials a caller sent in the upstreams' headers. Each is the vendor credential itself (for
+ * bearer vendors the gateway adds `Bearer `); it replaces the configured one for that upstream during
+ * this GraphQL request only, and goes to no other upstream.
+ */
 export function callerCredentials(headers: Headers): Context['callerCredentials'] {
   const credentials: Context['callerCredentials'] = {};
   for (const [service, header] of Object.entries(CALLER_CREDENTIAL_HEADERS) as Array<[ServiceId, string]>) {
@@ -38,5 +42,14 @@ export function upstreamOf(ctx: Context, service: ServiceId, operation: string):
     });
   }
   const secret = ctx.callerCredentials[service];
-  return secret === undefined ? client : client.withCallerCredential(secret);
+  if (secret === undefined) return client;
+  // Checked here rather than by the HTTP client, so a malformed value is the caller's error and is never sent.
+  if (!CREDENTIAL_VALUE.test(secret)) {
+    throw gatewayError(
+      'BAD_USER_INPUT',
+      `The ${CALLER_CREDENTIAL_HEADERS[service]} header must be the ${service} credential alone: printable ASCII without spaces, at most 8192 characters.`,
+      { upstream: { service, operation } },
+    );
+  }
+  return client.withCallerCredential(secret);
 }

@@ -121,6 +121,14 @@ describe('per-request upstream credentials', () => {
     }
   });
 
+  it('a header that is not a credential alone ("Bearer …"): BAD_USER_INPUT, nothing sent, the value not echoed', async () => {
+    const res = await gateway.gql(`{ oauth2Providers { id } }`, undefined, { 'X-Authentik-Token': `Bearer ${CALLER.authentik}` });
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', upstream: { service: 'authentik' } });
+    expect(res.errors?.[0]?.message).toContain('X-Authentik-Token');
+    expect(JSON.stringify(res)).not.toContain(CALLER.authentik);
+    expect(ak.requests).toHaveLength(0);
+  });
+
   it('a credential for a service the gateway does not configure is simply unused', async () => {
     const partial = await startGateway({ AUTHENTIK_URL: `${ak.origin}/api/v3`, AUTHENTIK_TOKEN: CONFIGURED.authentik });
     try {
