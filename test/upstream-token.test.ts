@@ -128,6 +128,24 @@ describe('the client credentials grant', () => {
     expect(tokens.requests).toHaveLength(2);
   });
 
+  it('20 concurrent mutations whose token is revoked: one renewal for all, no PATCH sent more than once per token', async () => {
+    const gw = await coldGateway();
+    expect((await gw.gql(patch())).errors).toBeUndefined();
+    valid.delete('tok-1');
+    api.requests.length = 0;
+    const ids = Array.from({ length: 20 }, (_, i) => `2c9180835d2e5168015d32f890cb${String(i).padStart(4, '0')}`);
+    const results = await Promise.all(ids.map((id) => gw.gql(patch(id))));
+    expect(results.filter((r) => r.errors !== undefined)).toEqual([]);
+    expect(tokens.requests).toHaveLength(2);
+    const byId = new Map<string, Array<string | undefined>>();
+    for (const r of patches()) byId.set(r.url, [...(byId.get(r.url) ?? []), bearer(r)]);
+    expect(byId.size).toBe(20);
+    // Sent with the revoked token and refused, then once with the new one; or, started after the renewal, with the new one only.
+    const patterns = new Set([...byId.values()].map((sentWith) => sentWith.join(' → ')));
+    expect(patterns.has('Bearer tok-1 → Bearer tok-2')).toBe(true);
+    for (const pattern of patterns) expect(['Bearer tok-1 → Bearer tok-2', 'Bearer tok-2']).toContain(pattern);
+  });
+
   it('401 again with the new token: UNAUTHENTICATED after exactly one renewal and one resend', async () => {
     const gw = await coldGateway();
     tokenHandler = (_req, res) => json(res, 200, { access_token: `never-valid-${++issued}`, expires_in: 3600 });
