@@ -1,11 +1,14 @@
 import type { ServiceId } from './config.js';
+import type { EntityLoader } from './entity-loader.js';
 import { gatewayError } from './errors.js';
 import type { Upstream, UpstreamClient } from './upstream/client.js';
 
 export interface Context {
   /** Shared by every request: one client per configured upstream. */
   upstreams: Partial<Record<ServiceId, UpstreamClient>>;
-  /** Credentials the caller sent for this one GraphQL request, by upstream. Never logged. */
+  /** Per request: the federation entity references it asked for. */
+  entities: EntityLoader;
+  /** Per request: the credentials the caller sent for it, by upstream. Never logged. */
   callerCredentials: Partial<Record<ServiceId, string>>;
 }
 

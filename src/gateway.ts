@@ -2,6 +2,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Config, ServiceId } from './config.js';
 import { callerCredentials, type Context } from './context.js';
+import { EntityLoader } from './entity-loader.js';
 import { variableErrors } from './plugins/variable-errors.js';
 import { schema } from './schema.js';
 import { UpstreamClient } from './upstream/client.js';
@@ -53,8 +54,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    // The clients are shared; the caller's own upstream credentials belong to this request alone.
-    context: ({ request }): Context => ({ upstreams, callerCredentials: callerCredentials(request.headers) }),
+    // The clients are shared; the entity loader and the caller's own upstream credentials belong to this request alone.
+    context: ({ request }): Context => ({ upstreams, entities: new EntityLoader(), callerCredentials: callerCredentials(request.headers) }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
