@@ -16,11 +16,25 @@ export interface ServiceConfig {
 }
 
 export interface UpstreamLimits {
-  /** Overall deadline of one upstream call, connection to last byte. */
+  /** Overall deadline of one upstream call, connection to last byte, retries included. */
   timeoutMs: number;
   connectTimeoutMs: number;
+  /** From the request sent to the response headers. */
+  headersTimeoutMs: number;
+  /** The longest silence between two chunks of a response body. */
+  bodyTimeoutMs: number;
   /** Responses larger than this fail with UPSTREAM_ERROR without being buffered whole. */
   maxResponseBytes: number;
+  retry: RetryPolicy;
+}
+
+export interface RetryPolicy {
+  /** Further attempts after the first, when the failure allows one (see src/upstream/retry.ts). */
+  retries: number;
+  /** First backoff delay; it doubles with each retry and gets jitter. */
+  backoffMs: number;
+  /** A Retry-After longer than this is not waited for: the error reports it instead. */
+  maxRetryAfterMs: number;
 }
 
 /** The two permissions a caller can hold: reading OAuth resources, and changing them. */
@@ -65,6 +79,8 @@ export interface Config {
   sandbox: boolean;
   services: Partial<Record<ServiceId, ServiceConfig>>;
   upstream: UpstreamLimits;
+  /** How long in-flight requests may run after SIGTERM/SIGINT before their connections are cut. */
+  shutdownTimeoutMs: number;
   production: boolean;
   auth: CallerAuthConfig;
   limits: OperationLimits;
@@ -125,8 +141,16 @@ export function loadConfig(env: Env = process.env): Config {
     upstream: {
       timeoutMs: integer('UPSTREAM_TIMEOUT_MS', get('UPSTREAM_TIMEOUT_MS'), 10_000, 1, 300_000),
       connectTimeoutMs: integer('UPSTREAM_CONNECT_TIMEOUT_MS', get('UPSTREAM_CONNECT_TIMEOUT_MS'), 3_000, 1, 60_000),
+      headersTimeoutMs: integer('UPSTREAM_HEADERS_TIMEOUT_MS', get('UPSTREAM_HEADERS_TIMEOUT_MS'), 8_000, 1, 300_000),
+      bodyTimeoutMs: integer('UPSTREAM_BODY_TIMEOUT_MS', get('UPSTREAM_BODY_TIMEOUT_MS'), 8_000, 1, 300_000),
       maxResponseBytes: integer('UPSTREAM_MAX_RESPONSE_BYTES', get('UPSTREAM_MAX_RESPONSE_BYTES'), 5 * 1024 * 1024, 1024, 1024 ** 3),
+      retry: {
+        retries: integer('UPSTREAM_RETRIES', get('UPSTREAM_RETRIES'), 2, 0, 10),
+        backoffMs: integer('UPSTREAM_RETRY_BACKOFF_MS', get('UPSTREAM_RETRY_BACKOFF_MS'), 200, 0, 60_000),
+        maxRetryAfterMs: 1000 * integer('UPSTREAM_MAX_RETRY_AFTER_SECONDS', get('UPSTREAM_MAX_RETRY_AFTER_SECONDS'), 5, 0, 3600),
+      },
     },
+    shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', get('SHUTDOWN_TIMEOUT_MS'), 10_000, 0, 600_000),
     production,
     auth,
     limits: {

@@ -2,7 +2,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { API_KEY_HEADER, callerAuthenticator } from './caller-auth.js';
 import type { Config, ServiceId } from './config.js';
-import type { Context } from './context.js';
+import { callerCredentials, type Context } from './context.js';
 import { EntityLoader } from './entity-loader.js';
 import { log } from './log.js';
 import { callerAuth } from './plugins/caller-auth.js';
@@ -15,7 +15,8 @@ import { variableErrors } from './plugins/variable-errors.js';
 import { RequestTrace, traceOf } from './request-trace.js';
 import { schema } from './schema.js';
 import { UpstreamClient } from './upstream/client.js';
-import type { AuthScheme } from './upstream/credentials.js';
+import type { AuthScheme, Clock } from './upstream/credentials.js';
+import { UpstreamPools } from './upstream/pools.js';
 
 // How each vendor takes its credential: authentik and IdentityNow a bearer token, LaunchDarkly the bare access token.
 const AUTH_SCHEMES: Record<ServiceId, AuthScheme> = {
@@ -59,22 +60,34 @@ function describe(args: unknown[]): string {
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, Context>;
-  /** Closes the upstream connection pools. */
-  close(): Promise<void>;
+  /** Closes the upstream connection pools once their requests in flight are done; `force` cuts them. */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
-export function createGateway(config: Config): Gateway {
+export interface GatewayOptions {
+  /** The time source for token expiry; tests move it forward instead of waiting. */
+  clock?: Clock;
+}
+
+export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
+  const pools = new UpstreamPools(config.upstream);
   const upstreams: Context['upstreams'] = {};
   for (const [service, serviceConfig] of Object.entries(config.services) as Array<[ServiceId, NonNullable<Config['services'][ServiceId]>]>) {
-    upstreams[service] = new UpstreamClient(service, serviceConfig, AUTH_SCHEMES[service], config.upstream);
+    upstreams[service] = new UpstreamClient(service, serviceConfig, AUTH_SCHEMES[service], config.upstream, pools, options.clock);
   }
   const { limits } = config;
   const healthCheckEndpoint = '/health';
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    // Per request; the upstream clients (and their connection pools) are shared.
-    context: ({ request }) => ({ upstreams, limits, trace: traceOf(request) ?? new RequestTrace(limits.maxUpstreamCalls), entities: new EntityLoader() }),
+    // The clients are shared; the trace, the entity loader and the caller's own upstream credentials belong to this request alone.
+    context: ({ request }): Context => ({
+      upstreams,
+      limits,
+      trace: traceOf(request) ?? new RequestTrace(limits.maxUpstreamCalls),
+      entities: new EntityLoader(),
+      callerCredentials: callerCredentials(request.headers),
+    }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint,
     landingPage: false,
@@ -110,8 +123,6 @@ export function createGateway(config: Config): Gateway {
 
   return {
     yoga,
-    close: async () => {
-      await Promise.all(Object.values(upstreams).map((client) => client.close()));
-    },
+    close: (closeOptions) => (closeOptions?.force ? pools.destroy() : pools.close()),
   };
 }
