@@ -1,0 +1,336 @@
+/**
+ * `npm run bench`: the gateway's cost per request against the upstream's own speed.
+ *
+ * Three kinds of process on loopback: a fast stub upstream (stub-upstream.ts), the gateway as it runs in
+ * production (`node dist/main.js`, NODE_ENV=production, *_URL at the stub), and the load generator
+ * (load.ts, autocannon), started once per scenario. Each REST PATCH is measured sent straight to the stub
+ * and as the same change through the gateway's mutation, in the same run; then how cost grows with the
+ * work in one request. Prints tables and writes bench/results/<time>.json.
+ *
+ * Options: --quick (short runs), --no-build (use dist/ as it is), --only <group>[,<group>] (rest, aliases,
+ * patch-ops, entities), --profile (the gateway runs under --cpu-prof and the top costs are printed).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoadResult, LoadSpec } from './load.js';
+import { cpuTimeMs, machineCpuMs, peakRss, resetPeakRss, runProcess, startProcess, stopProcess, waitForQuiet, type Started } from './processes.js';
+import { summarizeProfiles } from './profile-summary.js';
+import {
+  aliasedPatches,
+  AUTHENTIK_ROOT,
+  directPatch,
+  entities,
+  ENTITIES_PROBE,
+  gatewayPatch,
+  IDENTITYNOW_ROOT,
+  RAISED_LIMITS,
+  UPSTREAM_TOKEN,
+  type HttpRequest,
+  type Vendor,
+} from './workload.js';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+const RESULTS_DIR = join(ROOT, 'bench/results');
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const option = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+const QUICK = flag('--quick');
+const PROFILE = flag('--profile');
+const WARMUP_SECONDS = QUICK ? 1 : 2;
+const DURATION_SECONDS = QUICK ? 2 : 5;
+const CONNECTIONS = PROFILE ? [32] : [1, 32, 128];
+/** The work-scaling scenarios run at the connection count the targets are set for. */
+const SCALING_CONNECTIONS = 32;
+const GROUPS = new Set((option('--only') ?? (PROFILE ? 'rest' : 'rest,aliases,patch-ops,entities')).split(','));
+
+type Target = 'direct' | 'gateway';
+
+interface Scenario {
+  group: 'rest' | 'aliases' | 'patch-ops' | 'entities';
+  label: string;
+  vendor: Vendor;
+  target: Target;
+  connections: number;
+  request: HttpRequest;
+  /** Upstream calls the gateway makes for one request. */
+  upstreamCalls: number;
+}
+
+interface Measured extends Scenario {
+  result?: LoadResult;
+  skipped?: string;
+  /** The gateway's peak RSS during the scenario (bytes); for direct runs the gateway sits idle. */
+  gatewayPeakRss?: number;
+  /** Gateway CPU time per request, microseconds. */
+  gatewayCpuUsPerRequest?: number;
+  /**
+   * Share of the machine's CPU time used by processes other than the bench's own during the scenario:
+   * anything much above 0 means the numbers were taken on a busy machine.
+   */
+  otherCpuShare?: number;
+}
+
+function scenarios(): Scenario[] {
+  const list: Scenario[] = [];
+  if (GROUPS.has('rest')) {
+    for (const vendor of ['identitynow', 'authentik'] as const) {
+      const op = vendor === 'identitynow' ? `PATCH ${IDENTITYNOW_ROOT}/oauth-clients/{id}` : `PATCH ${AUTHENTIK_ROOT}/sources/oauth/{slug}/`;
+      for (const connections of CONNECTIONS) {
+        // A profile covers the gateway's whole life, so it gets only the runs that go through it.
+        if (!PROFILE) list.push({ group: 'rest', label: op, vendor, target: 'direct', connections, request: directPatch(vendor), upstreamCalls: 1 });
+        list.push({ group: 'rest', label: op, vendor, target: 'gateway', connections, request: gatewayPatch(vendor), upstreamCalls: 1 });
+      }
+    }
+  }
+  const connections = SCALING_CONNECTIONS;
+  if (GROUPS.has('aliases')) {
+    for (const n of [1, 10, 50]) {
+      list.push({ group: 'aliases', label: `${n} aliased mutation${n > 1 ? 's' : ''}`, vendor: 'identitynow', target: 'gateway', connections, request: aliasedPatches(n), upstreamCalls: n });
+    }
+  }
+  if (GROUPS.has('patch-ops')) {
+    for (const n of [1, 100, 1000]) {
+      const label = `patch of ${n} op${n > 1 ? 's' : ''}`;
+      list.push({ group: 'patch-ops', label, vendor: 'identitynow', target: 'direct', connections, request: directPatch('identitynow', n), upstreamCalls: 1 });
+      list.push({ group: 'patch-ops', label, vendor: 'identitynow', target: 'gateway', connections, request: gatewayPatch('identitynow', n), upstreamCalls: 1 });
+    }
+  }
+  if (GROUPS.has('entities')) {
+    for (const n of [1, 10, 100]) {
+      list.push({ group: 'entities', label: `_entities × ${n}`, vendor: 'identitynow', target: 'gateway', connections, request: entities(n), upstreamCalls: n });
+    }
+  }
+  return list;
+}
+
+/** One request before the load: a scenario that fails it is reported with the reason instead of measured. */
+async function preflight(origin: string, request: HttpRequest): Promise<string | undefined> {
+  const res = await fetch(origin + request.path, { method: request.method, headers: request.headers, body: request.body });
+  const text = await res.text();
+  if (request.graphql) {
+    const body = JSON.parse(text) as { errors?: Array<{ message: string; extensions?: { code?: string } }> };
+    const error = body.errors?.[0];
+    if (error) return `${error.extensions?.code ?? 'error'}: ${error.message.slice(0, 160)}`;
+  }
+  if (res.status < 200 || res.status > 299) return `status ${res.status}: ${text.slice(0, 160)}`;
+  return undefined;
+}
+
+async function load(spec: LoadSpec): Promise<LoadResult> {
+  const out = await runProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/load.ts'), JSON.stringify(spec)]);
+  return JSON.parse(out) as LoadResult;
+}
+
+function gatewayEnv(stubOrigin: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    IDENTITYNOW_URL: stubOrigin + IDENTITYNOW_ROOT,
+    IDENTITYNOW_TOKEN: UPSTREAM_TOKEN,
+    AUTHENTIK_URL: stubOrigin + AUTHENTIK_ROOT,
+    AUTHENTIK_TOKEN: UPSTREAM_TOKEN,
+    ...RAISED_LIMITS,
+  };
+}
+
+async function startGateway(stubOrigin: string, profileDir: string | undefined): Promise<{ started: Started; origin: string }> {
+  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const started = await startProcess(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.js')], gatewayEnv(stubOrigin), (line) =>
+    typeof (line as { msg?: unknown }).msg === 'string' && (line as { msg: string }).msg.startsWith('gateway listening on '),
+  );
+  const port = (started.ready as { port: number }).port;
+  return { started, origin: `http://127.0.0.1:${port}` };
+}
+
+function machine() {
+  const yoga = JSON.parse(readFileSync(join(ROOT, 'node_modules/graphql-yoga/package.json'), 'utf8')) as { version: string };
+  return {
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    graphqlYoga: yoga.version,
+  };
+}
+
+const fmt = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits));
+const mb = (bytes: number | undefined) => (bytes === undefined ? '—' : (bytes / 1024 ** 2).toFixed(0));
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w, i) => (i < 2 ? ':' : '-') + '-'.repeat(w) + (i < 2 ? '-' : ':')).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+function pair(measured: Measured[], s: Measured): Measured | undefined {
+  return measured.find((m) => m.target === 'direct' && m.group === s.group && m.label === s.label && m.connections === s.connections);
+}
+
+function restTable(measured: Measured[]): string {
+  const rows = measured
+    .filter((m) => m.group === 'rest' && m.target === 'gateway')
+    .map((g) => {
+      const d = pair(measured, g);
+      const dr = d?.result;
+      const gr = g.result;
+      return [
+        g.vendor,
+        String(g.connections),
+        fmt(dr?.rps),
+        `${fmt(dr?.p50, 2)} / ${fmt(dr?.p99, 2)}`,
+        gr ? fmt(gr.rps) : `skipped: ${g.skipped}`,
+        `${fmt(gr?.p50, 2)} / ${fmt(gr?.p99, 2)}`,
+        dr && gr ? `${(gr.rps / dr.rps).toFixed(2)}×` : '—',
+        dr && gr ? `+${fmt(gr.p50 - dr.p50, 2)} / +${fmt(gr.p99 - dr.p99, 2)}` : '—',
+        fmt(g.gatewayCpuUsPerRequest),
+        mb(g.gatewayPeakRss),
+        gr ? String(gr.errorResponses + gr.transportErrors) : '—',
+      ];
+    });
+  return table(
+    ['upstream', 'conns', 'direct req/s', 'direct p50/p99 ms', 'gateway req/s', 'gateway p50/p99 ms', 'gateway ÷ direct', 'added p50/p99 ms', 'gateway CPU µs/req', 'peak RSS MB', 'errors'],
+    rows,
+  );
+}
+
+function scalingTable(measured: Measured[]): string {
+  const rows = measured
+    .filter((m) => m.group !== 'rest' && m.target === 'gateway')
+    .map((g) => {
+      const d = pair(measured, g)?.result;
+      const gr = g.result;
+      if (!gr) return [g.label, String(g.connections), `skipped: ${g.skipped}`, '', '', '', '', '', '', ''];
+      return [
+        g.label,
+        String(g.connections),
+        fmt(gr.rps),
+        `${fmt(gr.p50, 2)} / ${fmt(gr.p99, 2)}`,
+        fmt(gr.rps * g.upstreamCalls),
+        d ? fmt(d.rps) : '—',
+        d ? `${(gr.rps / d.rps).toFixed(2)}×` : '—',
+        fmt(g.gatewayCpuUsPerRequest),
+        mb(g.gatewayPeakRss),
+        String(gr.errorResponses + gr.transportErrors),
+      ];
+    });
+  return table(
+    ['work in one request', 'conns', 'gateway req/s', 'p50/p99 ms', 'upstream calls/s', 'direct req/s', 'gateway ÷ direct', 'gateway CPU µs/req', 'peak RSS MB', 'errors'],
+    rows,
+  );
+}
+
+function verdict(measured: Measured[]): string[] {
+  const lines: string[] = [];
+  const gateway = measured.filter((m) => m.target === 'gateway' && m.result);
+  const errors = gateway.reduce((sum, m) => sum + m.result!.errorResponses + m.result!.transportErrors, 0);
+  const peak = Math.max(0, ...gateway.map((m) => m.gatewayPeakRss ?? 0));
+  for (const g of measured.filter((m) => m.group === 'rest' && m.target === 'gateway' && m.connections === 32 && m.result)) {
+    const d = pair(measured, g)?.result;
+    if (d) lines.push(`${g.vendor} at 32 connections: ${(g.result!.rps / d.rps).toFixed(2)}× direct (target ≥ 0.35×)`);
+  }
+  lines.push(`error responses through the gateway: ${errors} (target 0)`);
+  lines.push(`gateway peak RSS: ${mb(peak)} MB (target < 200 MB)`);
+  const busiest = Math.max(0, ...measured.map((m) => m.otherCpuShare ?? 0));
+  if (busiest > 0.05) lines.push(`note: other processes used up to ${(100 * busiest).toFixed(0)}% of the CPUs during a scenario; numbers from a busy machine`);
+  const sample = gateway.find((m) => m.result!.sampleError)?.result?.sampleError;
+  if (sample) lines.push(`first error response: ${sample}`);
+  return lines;
+}
+
+async function main(): Promise<void> {
+  if (!flag('--no-build')) {
+    process.stdout.write('building (npm run build)…\n');
+    await runProcess('npm', ['run', '--silent', 'build'], process.env);
+  }
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const profileDir = PROFILE ? join(RESULTS_DIR, `profile-${stamp}`) : undefined;
+
+  const stub = await startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/stub-upstream.ts')], { PATH: process.env.PATH }, (line) =>
+    typeof (line as { port?: unknown }).port === 'number',
+  );
+  const stubOrigin = `http://127.0.0.1:${(stub.ready as { port: number }).port}`;
+  let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
+  const measured: Measured[] = [];
+  try {
+    gateway = await startGateway(stubOrigin, profileDir);
+    const pid = gateway.started.child.pid!;
+    const info = machine();
+    process.stdout.write(
+      `stub upstream ${stubOrigin}, gateway ${gateway.origin} (pid ${pid}); ${info.cpus} CPUs (${info.cpuModel}), Node ${info.node}, graphql-yoga ${info.graphqlYoga}\n` +
+        `each scenario: ${WARMUP_SECONDS} s warm-up, then ${DURATION_SECONDS} s measured\n\n`,
+    );
+
+    const hasEntities = (await preflight(gateway.origin, ENTITIES_PROBE))?.includes('Cannot query field') === false;
+    for (const scenario of scenarios()) {
+      const origin = scenario.target === 'direct' ? stubOrigin : gateway.origin;
+      const name = `${scenario.target.padEnd(7)} ${scenario.label} (${scenario.vendor}), ${scenario.connections} conn`;
+      if (scenario.group === 'entities' && !hasEntities) {
+        measured.push({ ...scenario, skipped: 'the schema has no _entities field (federation is not in this build)' });
+        process.stdout.write(`${name}: skipped, the schema has no _entities field (federation is not in this build)\n`);
+        continue;
+      }
+      const refused = await preflight(origin, scenario.request);
+      if (refused) {
+        measured.push({ ...scenario, skipped: refused });
+        process.stdout.write(`${name}: skipped, ${refused}\n`);
+        continue;
+      }
+      await waitForQuiet();
+      const windowed = resetPeakRss(pid);
+      const cpuBefore = cpuTimeMs(pid);
+      const stubBefore = cpuTimeMs(stub.child.pid!);
+      const machineBefore = machineCpuMs();
+      const result = await load({ origin, request: scenario.request, connections: scenario.connections, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS });
+      const cpuAfter = cpuTimeMs(pid);
+      const stubAfter = cpuTimeMs(stub.child.pid!);
+      const machineAfter = machineCpuMs();
+      const m: Measured = { ...scenario, result, ...(windowed ? { gatewayPeakRss: peakRss(pid) } : {}) };
+      if (cpuBefore !== undefined && cpuAfter !== undefined && stubBefore !== undefined && stubAfter !== undefined && machineBefore && machineAfter) {
+        const ours = cpuAfter - cpuBefore + (stubAfter - stubBefore) + result.cpuMs;
+        m.otherCpuShare = Math.max(0, (machineAfter.busy - machineBefore.busy - ours) / (machineAfter.total - machineBefore.total));
+      }
+      // The CPU time covers the warm-up as well, so it is divided by all the requests of both periods.
+      if (scenario.target === 'gateway' && cpuBefore !== undefined && cpuAfter !== undefined) {
+        const all = result.requests * ((WARMUP_SECONDS + result.seconds) / result.seconds);
+        m.gatewayCpuUsPerRequest = ((cpuAfter - cpuBefore) * 1000) / all;
+      }
+      if (!windowed) m.gatewayPeakRss = peakRss(pid);
+      measured.push(m);
+      process.stdout.write(
+        `${name}: ${fmt(result.rps)} req/s, p50 ${fmt(result.p50, 2)} ms, p99 ${fmt(result.p99, 2)} ms, ${result.errorResponses + result.transportErrors} errors` +
+          `${m.otherCpuShare !== undefined && m.otherCpuShare > 0.05 ? ` (other processes used ${(100 * m.otherCpuShare).toFixed(0)}% of the CPUs meanwhile)` : ''}\n`,
+      );
+    }
+
+    const rest = restTable(measured);
+    const scaling = scalingTable(measured);
+    const summary = verdict(measured);
+    process.stdout.write(`\n${rest}\n\n${scaling}\n\n${summary.join('\n')}\n`);
+
+    const file = join(RESULTS_DIR, `${stamp}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({ time: new Date().toISOString(), machine: info, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS, raisedLimits: RAISED_LIMITS, scenarios: measured, summary }, null, 2),
+    );
+    process.stdout.write(`\nresults: ${file}\n`);
+  } finally {
+    if (gateway) await stopProcess(gateway.started.child);
+    await stopProcess(stub.child);
+  }
+  if (profileDir) process.stdout.write(`\n${summarizeProfiles(profileDir)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,103 @@
+/**
+ * The upstream the benchmark runs against: IdentityNow's `/oauth-clients/{id}` and authentik's
+ * `/sources/oauth/{slug}/`, answering every GET and PATCH with one prepared body. It reads each request
+ * body (a real upstream must) but never parses it, so the stub costs as little as an HTTP server can,
+ * and what the benchmark measures is the client in front of it. Run as its own process; it prints
+ * `{"port":N}` once it listens.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AUTHENTIK_ROOT, IDENTITYNOW_ROOT, SOURCE_SLUG, CLIENT_ID } from './workload.js';
+
+const identityNowClient = {
+  id: CLIENT_ID,
+  businessName: 'Acme-Solar',
+  homepageUrl: 'http://localhost:12345',
+  name: 'Demo API Client',
+  description: 'An API client used for the authorization_code, refresh_token, and client_credentials flows',
+  accessTokenValiditySeconds: 750,
+  refreshTokenValiditySeconds: 86400,
+  redirectUris: ['http://localhost:12345'],
+  grantTypes: ['AUTHORIZATION_CODE', 'CLIENT_CREDENTIALS', 'REFRESH_TOKEN'],
+  accessType: 'OFFLINE',
+  type: 'CONFIDENTIAL',
+  internal: false,
+  enabled: true,
+  strongAuthSupported: false,
+  claimsSupported: false,
+  created: '2017-07-11T18:45:37.098Z',
+  modified: '2018-06-25T20:22:28.104Z',
+  secret: 'bench-secret',
+  metadata: null,
+  lastUsed: '2017-07-11T18:45:37.098Z',
+  scope: ['demo:api-client-scope:first', 'demo:api-client-scope:second'],
+};
+
+const authentikSource = {
+  pk: '9a1a2f9e-3c0e-4c55-9a41-6f3c6a1e2b10',
+  name: 'GitHub',
+  slug: SOURCE_SLUG,
+  enabled: true,
+  authentication_flow: null,
+  enrollment_flow: null,
+  user_property_mappings: [],
+  group_property_mappings: [],
+  component: 'ak-source-oauth-form',
+  verbose_name: 'OAuth Source',
+  verbose_name_plural: 'OAuth Sources',
+  meta_model_name: 'authentik_sources_oauth.oauthsource',
+  policy_engine_mode: 'any',
+  user_matching_mode: 'identifier',
+  managed: null,
+  user_path_template: 'goauthentik.io/sources/%(slug)s',
+  icon: null,
+  group_matching_mode: 'identifier',
+  provider_type: 'github',
+  request_token_url: null,
+  authorization_url: null,
+  access_token_url: null,
+  profile_url: null,
+  consumer_key: 'Iv1.0123456789abcdef',
+  callback_url: '/source/oauth/callback/github/',
+  additional_scopes: '',
+  type: {
+    name: 'github',
+    verbose_name: 'GitHub',
+    urls_customizable: true,
+    request_token_url: null,
+    authorization_url: 'https://github.com/login/oauth/authorize',
+    access_token_url: 'https://github.com/login/oauth/access_token',
+    profile_url: 'https://api.github.com/user',
+    oidc_well_known_url: null,
+    oidc_jwks_url: null,
+  },
+  oidc_well_known_url: '',
+  oidc_jwks_url: '',
+  oidc_jwks: {},
+};
+
+const CLIENT_BODY = Buffer.from(JSON.stringify(identityNowClient));
+const SOURCE_BODY = Buffer.from(JSON.stringify(authentikSource));
+const NOT_FOUND_BODY = Buffer.from(JSON.stringify({ detail: 'Not found.' }));
+
+const routes = new Map<string, Buffer>([
+  [`${IDENTITYNOW_ROOT}/oauth-clients/${CLIENT_ID}`, CLIENT_BODY],
+  [`${AUTHENTIK_ROOT}/sources/oauth/${SOURCE_SLUG}/`, SOURCE_BODY],
+]);
+
+function answer(res: ServerResponse, status: number, body: Buffer): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length });
+  res.end(body);
+}
+
+const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const body = req.method === 'GET' || req.method === 'PATCH' ? routes.get(req.url ?? '') : undefined;
+  // Drain the request before answering, as any upstream that reads the patch would.
+  req.on('data', () => {});
+  req.on('end', () => (body ? answer(res, 200, body) : answer(res, 404, NOT_FOUND_BODY)));
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
+});
+process.on('SIGTERM', () => process.exit(0));
