@@ -8,6 +8,8 @@ export const AUTHENTIK_ROOT = '/api/v3';
 export const CLIENT_ID = '2c9180835d2e5168015d32f890ca1581';
 export const SOURCE_SLUG = 'github';
 export const UPSTREAM_TOKEN = 'bench-upstream-token';
+/** The caller's API key: the production gateway refuses to lend its upstream credentials to anonymous callers. */
+export const GATEWAY_API_KEY = 'bench-caller-key-0123456789abcdef';
 
 /**
  * Limits the gateway enforces in production that the work-scaling scenarios would hit (1,000-op
@@ -19,7 +21,9 @@ export const RAISED_LIMITS: Readonly<Record<string, string>> = {
   GATEWAY_MAX_PATCH_OPS: '1000',
   GATEWAY_MAX_ALIASES: '100',
   GATEWAY_MAX_UPSTREAM_CALLS: '200',
-  GATEWAY_MAX_REQUEST_BYTES: String(1024 * 1024),
+  GATEWAY_MAX_BODY_BYTES: String(1024 * 1024),
+  GATEWAY_MAX_TOKENS: '100000',
+  GATEWAY_API_KEYS: GATEWAY_API_KEY,
 };
 
 /** One HTTP request, sent over and over by the load generator. */
@@ -62,7 +66,7 @@ function graphql(query: string, variables?: Record<string, unknown>): HttpReques
   return {
     method: 'POST',
     path: '/graphql',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', 'x-api-key': GATEWAY_API_KEY },
     body: JSON.stringify(variables ? { query, variables } : { query }),
     graphql: true,
   };

@@ -1,4 +1,6 @@
 import SchemaBuilder from '@pothos/core';
+import DirectivePlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import { Kind, type ValueNode } from 'graphql';
 import type { Context } from './context.js';
 
@@ -15,7 +17,9 @@ export type Types = PothosSchemaTypes.ExtendDefaultTypes<GatewayTypes>;
 
 // Output fields are nullable unless a type says otherwise (Pothos 4's default): an upstream that
 // leaves out a field, or a newer upstream version that changes one, costs that field, not the response.
-export const builder = new SchemaBuilder<GatewayTypes>({});
+// The federation plugin marks entities (@key) and adds _service/_entities; it needs the directives
+// plugin to put those directives where the subgraph SDL printer reads them.
+export const builder = new SchemaBuilder<GatewayTypes>({ plugins: [DirectivePlugin, FederationPlugin] });
 
 builder.queryType({});
 builder.mutationType({});

@@ -1,4 +1,5 @@
 // The only module that reads process.env: everything else receives a typed Config.
+import type { Sandbox } from './sandbox/index.js';
 
 export type ServiceId = 'identitynow' | 'launchdarkly' | 'authentik';
 export const SERVICE_IDS: readonly ServiceId[] = ['identitynow', 'launchdarkly', 'authentik'];
@@ -15,11 +16,60 @@ export interface ServiceConfig {
 }
 
 export interface UpstreamLimits {
-  /** Overall deadline of one upstream call, connection to last byte. */
+  /** Overall deadline of one upstream call, connection to last byte, retries included. */
   timeoutMs: number;
   connectTimeoutMs: number;
+  /** From the request sent to the response headers. */
+  headersTimeoutMs: number;
+  /** The longest silence between two chunks of a response body. */
+  bodyTimeoutMs: number;
   /** Responses larger than this fail with UPSTREAM_ERROR without being buffered whole. */
   maxResponseBytes: number;
+  retry: RetryPolicy;
+}
+
+export interface RetryPolicy {
+  /** Further attempts after the first, when the failure allows one (see src/upstream/retry.ts). */
+  retries: number;
+  /** First backoff delay; it doubles with each retry and gets jitter. */
+  backoffMs: number;
+  /** A Retry-After longer than this is not waited for: the error reports it instead. */
+  maxRetryAfterMs: number;
+}
+
+/** The two permissions a caller can hold: reading OAuth resources, and changing them. */
+export const SCOPES = { read: 'oauth-gateway:read', write: 'oauth-gateway:write' } as const;
+export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
+const ALL_SCOPES: readonly Scope[] = [SCOPES.read, SCOPES.write];
+
+export interface ApiKey {
+  key: string;
+  scopes: readonly Scope[];
+}
+
+export interface JwtVerification {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+}
+
+/** How callers of the gateway prove who they are. Neither keys nor jwt: every caller gets every scope. */
+export interface CallerAuthConfig {
+  apiKeys: readonly ApiKey[];
+  jwt?: JwtVerification;
+}
+
+/** What one GraphQL request may ask for. */
+export interface OperationLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  /** Upstream requests one GraphQL operation may cause (each root field counts as one up front). */
+  maxUpstreamCalls: number;
+  maxPatchOps: number;
+  maxBodyBytes: number;
+  /** Longest string accepted anywhere in a query or its variables. */
+  maxStringLength: number;
 }
 
 export interface Config {
@@ -29,7 +79,15 @@ export interface Config {
   sandbox: boolean;
   services: Partial<Record<ServiceId, ServiceConfig>>;
   upstream: UpstreamLimits;
+  /** How long in-flight requests may run after SIGTERM/SIGINT before their connections are cut. */
+  shutdownTimeoutMs: number;
   production: boolean;
+  auth: CallerAuthConfig;
+  limits: OperationLimits;
+  introspection: boolean;
+  graphiql: boolean;
+  /** Browser origins allowed by CORS; empty: no CORS headers, so browsers on other origins are refused. */
+  corsOrigins: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -69,18 +127,157 @@ export function loadConfig(env: Env = process.env): Config {
     };
   }
 
+  const host = get('HOST') ?? '127.0.0.1';
+  const sandbox = Object.keys(services).length === 0;
+  const production = get('NODE_ENV') === 'production';
+  const auth = callerAuth(get);
+  requireCallerAuth({ auth, services, sandbox, host, allowAnonymous: boolean('GATEWAY_ALLOW_ANONYMOUS', get('GATEWAY_ALLOW_ANONYMOUS'), false) });
+
   return {
-    host: get('HOST') ?? '127.0.0.1',
+    host,
     port: integer('PORT', get('PORT'), 4000, 0, 65535),
-    sandbox: Object.keys(services).length === 0,
+    sandbox,
     services,
     upstream: {
       timeoutMs: integer('UPSTREAM_TIMEOUT_MS', get('UPSTREAM_TIMEOUT_MS'), 10_000, 1, 300_000),
       connectTimeoutMs: integer('UPSTREAM_CONNECT_TIMEOUT_MS', get('UPSTREAM_CONNECT_TIMEOUT_MS'), 3_000, 1, 60_000),
+      headersTimeoutMs: integer('UPSTREAM_HEADERS_TIMEOUT_MS', get('UPSTREAM_HEADERS_TIMEOUT_MS'), 8_000, 1, 300_000),
+      bodyTimeoutMs: integer('UPSTREAM_BODY_TIMEOUT_MS', get('UPSTREAM_BODY_TIMEOUT_MS'), 8_000, 1, 300_000),
       maxResponseBytes: integer('UPSTREAM_MAX_RESPONSE_BYTES', get('UPSTREAM_MAX_RESPONSE_BYTES'), 5 * 1024 * 1024, 1024, 1024 ** 3),
+      retry: {
+        retries: integer('UPSTREAM_RETRIES', get('UPSTREAM_RETRIES'), 2, 0, 10),
+        backoffMs: integer('UPSTREAM_RETRY_BACKOFF_MS', get('UPSTREAM_RETRY_BACKOFF_MS'), 200, 0, 60_000),
+        maxRetryAfterMs: 1000 * integer('UPSTREAM_MAX_RETRY_AFTER_SECONDS', get('UPSTREAM_MAX_RETRY_AFTER_SECONDS'), 5, 0, 3600),
+      },
     },
-    production: get('NODE_ENV') === 'production',
+    shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', get('SHUTDOWN_TIMEOUT_MS'), 10_000, 0, 600_000),
+    production,
+    auth,
+    limits: {
+      maxDepth: integer('GATEWAY_MAX_DEPTH', get('GATEWAY_MAX_DEPTH'), 10, 1, 100),
+      maxAliases: integer('GATEWAY_MAX_ALIASES', get('GATEWAY_MAX_ALIASES'), 15, 0, 1000),
+      maxTokens: integer('GATEWAY_MAX_TOKENS', get('GATEWAY_MAX_TOKENS'), 1000, 50, 100_000),
+      maxUpstreamCalls: integer('GATEWAY_MAX_UPSTREAM_CALLS', get('GATEWAY_MAX_UPSTREAM_CALLS'), 10, 1, 1000),
+      maxPatchOps: integer('GATEWAY_MAX_PATCH_OPS', get('GATEWAY_MAX_PATCH_OPS'), 100, 1, 10_000),
+      maxBodyBytes: integer('GATEWAY_MAX_BODY_BYTES', get('GATEWAY_MAX_BODY_BYTES'), 1024 * 1024, 1024, 100 * 1024 * 1024),
+      maxStringLength: integer('GATEWAY_MAX_STRING_LENGTH', get('GATEWAY_MAX_STRING_LENGTH'), 10_000, 100, 10_000_000),
+    },
+    // Both help attackers map the schema, so production turns them off unless asked.
+    introspection: boolean('GATEWAY_INTROSPECTION', get('GATEWAY_INTROSPECTION'), !production),
+    graphiql: boolean('GATEWAY_GRAPHIQL', get('GATEWAY_GRAPHIQL'), !production),
+    corsOrigins: (get('GATEWAY_CORS_ORIGINS') ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== '')
+      .map((origin) => corsOrigin(origin)),
   };
+}
+
+/** The config pointed at the sandbox's emulations, with the sandbox's own throwaway credentials. */
+export function sandboxConfig(config: Config, sandbox: Sandbox): Config {
+  return {
+    ...config,
+    services: {
+      identitynow: { url: sandbox.identitynow.url, credential: { kind: 'static', secret: sandbox.identitynow.token } },
+      launchdarkly: { url: sandbox.launchdarkly.url, credential: { kind: 'static', secret: sandbox.launchdarkly.apiKey } },
+      authentik: { url: sandbox.authentik.url, credential: { kind: 'static', secret: sandbox.authentik.token } },
+    },
+  };
+}
+
+// An API key is a random token: long enough not to be guessed, and free of the list's separators.
+const API_KEY = /^[A-Za-z0-9._~+/=-]{16,512}$/;
+
+/**
+ * GATEWAY_API_KEYS: comma-separated entries, each `key` (every scope) or `key:scope scope...`
+ * (the key ends at the first ":"). GATEWAY_JWKS_URL with GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE.
+ */
+function callerAuth(get: (name: string) => string | undefined): CallerAuthConfig {
+  const apiKeys: ApiKey[] = [];
+  for (const entry of (get('GATEWAY_API_KEYS') ?? '').split(',')) {
+    const trimmed = entry.trim();
+    if (trimmed === '') continue;
+    const colon = trimmed.indexOf(':');
+    const key = colon === -1 ? trimmed : trimmed.slice(0, colon);
+    // The message never quotes the entry: it is a secret.
+    if (!API_KEY.test(key)) {
+      throw new ConfigError(`GATEWAY_API_KEYS entry ${apiKeys.length + 1}: a key must be 16 to 512 letters, digits or ._~+/=- characters`);
+    }
+    const scopes = colon === -1 ? ALL_SCOPES : trimmed.slice(colon + 1).split(/\s+/).filter((s) => s !== '');
+    for (const scope of scopes) {
+      if (!ALL_SCOPES.includes(scope as Scope)) {
+        throw new ConfigError(`GATEWAY_API_KEYS entry ${apiKeys.length + 1}: unknown scope "${scope}" (known: ${ALL_SCOPES.join(', ')})`);
+      }
+    }
+    if (scopes.length === 0) throw new ConfigError(`GATEWAY_API_KEYS entry ${apiKeys.length + 1}: no scope after ":"`);
+    if (apiKeys.some((k) => k.key === key)) throw new ConfigError(`GATEWAY_API_KEYS entry ${apiKeys.length + 1}: the same key is listed twice`);
+    apiKeys.push({ key, scopes: scopes as Scope[] });
+  }
+
+  const jwksUrl = get('GATEWAY_JWKS_URL');
+  const issuer = get('GATEWAY_JWT_ISSUER');
+  const audience = get('GATEWAY_JWT_AUDIENCE');
+  if (!jwksUrl) {
+    if (issuer || audience) throw new ConfigError('GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE need GATEWAY_JWKS_URL');
+    return { apiKeys };
+  }
+  // Without both checks, a token issued by the same identity provider for another application would be accepted.
+  if (!issuer || !audience) throw new ConfigError('GATEWAY_JWKS_URL needs GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE');
+  const url = new URL(httpUrl('GATEWAY_JWKS_URL', jwksUrl));
+  // Keys fetched over plain HTTP could be swapped by anyone on the path, except on this machine.
+  if (url.protocol !== 'https:' && !isLoopback(url.hostname)) throw new ConfigError('GATEWAY_JWKS_URL must be https (http only on loopback)');
+  return { apiKeys, jwt: { jwksUrl: url.toString(), issuer, audience } };
+}
+
+/**
+ * A gateway that holds upstream credentials lends them to every caller it lets in, so it must know
+ * its callers. The sandbox holds no real credential, and on loopback only this machine can reach it.
+ */
+function requireCallerAuth(options: {
+  auth: CallerAuthConfig;
+  services: Partial<Record<ServiceId, ServiceConfig>>;
+  sandbox: boolean;
+  host: string;
+  allowAnonymous: boolean;
+}): void {
+  const { auth, services, sandbox, host, allowAnonymous } = options;
+  if (auth.apiKeys.length > 0 || auth.jwt || allowAnonymous) return;
+  const holding = Object.entries(services)
+    .filter(([, service]) => service.credential.kind !== 'none')
+    .map(([id]) => id);
+  if (holding.length > 0) {
+    throw new ConfigError(
+      `the gateway holds credentials for ${holding.join(', ')} but no caller authentication is configured: set GATEWAY_API_KEYS or GATEWAY_JWKS_URL, or GATEWAY_ALLOW_ANONYMOUS=true to let anyone use them`,
+    );
+  }
+  if (sandbox && !isLoopback(host)) {
+    throw new ConfigError(`the sandbox listens on ${host}, beyond loopback, with no caller authentication: set GATEWAY_API_KEYS or GATEWAY_JWKS_URL, or GATEWAY_ALLOW_ANONYMOUS=true`);
+  }
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+function corsOrigin(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`GATEWAY_CORS_ORIGINS: "${value}" is not an origin such as https://app.example.com`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== value.replace(/\/$/, '')) {
+    throw new ConfigError(`GATEWAY_CORS_ORIGINS: "${value}" is not an origin such as https://app.example.com`);
+  }
+  return url.origin;
+}
+
+function boolean(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigError(`${name} must be true or false`);
 }
 
 function identityNowCredential(get: (name: string) => string | undefined, apiUrl: string): Credential {

@@ -1,18 +1,65 @@
-import type { ServiceId } from './config.js';
+import type { OperationLimits, ServiceId } from './config.js';
+import type { EntityLoader } from './entity-loader.js';
 import { gatewayError } from './errors.js';
-import type { UpstreamClient } from './upstream/client.js';
+import type { RequestTrace } from './request-trace.js';
+import { observed, type Upstream, type UpstreamClient } from './upstream/client.js';
 
+/** One per GraphQL request; the upstream clients in it are shared by all requests. */
 export interface Context {
+  /** Shared by every request: one client per configured upstream. */
   upstreams: Partial<Record<ServiceId, UpstreamClient>>;
+  /** Per request: the federation entity references it asked for. */
+  entities: EntityLoader;
+  limits: OperationLimits;
+  trace: RequestTrace;
+  /** Per request: the credentials the caller sent for it, by upstream. Never logged. */
+  callerCredentials: Partial<Record<ServiceId, string>>;
 }
 
-/** The client of one upstream, or UPSTREAM_NOT_CONFIGURED when the gateway has no API root for it. */
-export function upstreamOf(ctx: Context, service: ServiceId, operation: string): UpstreamClient {
+/** The header in which a caller may send its own credential for one upstream (see README). */
+export const CALLER_CREDENTIAL_HEADERS: Readonly<Record<ServiceId, string>> = {
+  authentik: 'X-Authentik-Token',
+  identitynow: 'X-IdentityNow-Token',
+  launchdarkly: 'X-LaunchDarkly-Api-Key',
+};
+
+// A credential is one token: a space or a control character means the header holds something else.
+const CREDENTIAL_VALUE = /^[\x21-\x7e]{1,8192}$/;
+
+/**
+ * The credentials a caller sent in the upstreams' headers. Each is the vendor credential itself (for
+ * bearer vendors the gateway adds `Bearer `); it replaces the configured one for that upstream during
+ * this GraphQL request only, and goes to no other upstream.
+ */
+export function callerCredentials(headers: Headers): Context['callerCredentials'] {
+  const credentials: Context['callerCredentials'] = {};
+  for (const [service, header] of Object.entries(CALLER_CREDENTIAL_HEADERS) as Array<[ServiceId, string]>) {
+    const value = headers.get(header)?.trim();
+    if (value) credentials[service] = value;
+  }
+  return credentials;
+}
+
+/**
+ * The client of one upstream for this request: with the caller's own credential if it sent one, and
+ * counting its calls against the request's budget. UPSTREAM_NOT_CONFIGURED without an API root.
+ */
+export function upstreamOf(ctx: Context, service: ServiceId, operation: string): Upstream {
   const client = ctx.upstreams[service];
   if (!client) {
     throw gatewayError('UPSTREAM_NOT_CONFIGURED', `The ${service} upstream is not configured on this gateway.`, {
       upstream: { service, operation },
     });
   }
-  return client;
+  const secret = ctx.callerCredentials[service];
+  if (secret === undefined) return observed(client, ctx.trace);
+  // Checked here rather than by the HTTP client, so a malformed value is the caller's error and is never sent.
+  if (!CREDENTIAL_VALUE.test(secret)) {
+    throw gatewayError(
+      'BAD_USER_INPUT',
+      `The ${CALLER_CREDENTIAL_HEADERS[service]} header must be the ${service} credential alone: printable ASCII without spaces, at most 8192 characters.`,
+      { upstream: { service, operation } },
+    );
+  }
+  return observed(client.withCallerCredential(secret), ctx.trace);
 }

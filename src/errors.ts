@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { ServiceId } from './config.js';
 
 export type ErrorCode =
+  | 'BAD_REQUEST'
   | 'BAD_USER_INPUT'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
@@ -36,7 +37,14 @@ declare module 'graphql' {
     upstream?: UpstreamInfo;
     fieldErrors?: FieldError[];
     retryAfter?: number;
+    limit?: LimitInfo;
   }
+}
+
+/** Which operation limit a refused request went over (see Config['limits']). */
+export interface LimitInfo {
+  name: 'depth' | 'aliases' | 'tokens' | 'upstreamCalls' | 'stringLength' | 'nesting';
+  max: number;
 }
 
 export interface GatewayErrorDetails {
@@ -59,6 +67,18 @@ export function badUserInput(fieldErrors: FieldError[]): GraphQLError {
       ? `Invalid input: ${fieldErrors[0]!.field}: ${fieldErrors[0]!.messages.join(' ')}`
       : `Invalid input in ${fieldErrors.length} fields: ${fieldErrors.map((e) => e.field).join(', ')}`;
   return gatewayError('BAD_USER_INPUT', message, { fieldErrors });
+}
+
+/** A request over one of the operation limits: the caller's input, refused before any upstream call. */
+export function limitExceeded(limit: LimitInfo, message: string, field?: string): GraphQLError {
+  const extensions: GraphQLError['extensions'] = { code: 'BAD_USER_INPUT', limit };
+  if (field !== undefined) extensions.fieldErrors = [{ field, messages: [message] }];
+  return new GraphQLError(message, { extensions });
+}
+
+/** An HTTP request the GraphQL server cannot take as it is (media type, encoding, CSRF header). */
+export function badRequest(status: number, message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status } } });
 }
 
 /** The one table from an upstream HTTP status to the contract's error code. */

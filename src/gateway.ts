@@ -1,11 +1,23 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { API_KEY_HEADER, callerAuthenticator } from './caller-auth.js';
 import type { Config, ServiceId } from './config.js';
-import type { Context } from './context.js';
+import { callerCredentials, type Context } from './context.js';
+import { EntityLoader } from './entity-loader.js';
+import { log } from './log.js';
+import { callerAuth } from './plugins/caller-auth.js';
+import { csrfPrevention, PREFLIGHT_HEADERS } from './plugins/csrf-prevention.js';
+import { noIntrospection } from './plugins/no-introspection.js';
+import { operationLimits } from './plugins/operation-limits.js';
+import { REQUEST_ID_HEADER, requestTrace } from './plugins/request-trace.js';
 import { requestSizeLimit } from './plugins/request-size-limit.js';
+import { strictRequestBody } from './plugins/strict-request-body.js';
 import { variableErrors } from './plugins/variable-errors.js';
+import { RequestTrace, traceOf } from './request-trace.js';
 import { schema } from './schema.js';
 import { UpstreamClient } from './upstream/client.js';
-import type { AuthScheme } from './upstream/credentials.js';
+import type { AuthScheme, Clock } from './upstream/credentials.js';
+import { UpstreamPools } from './upstream/pools.js';
 
 // How each vendor takes its credential: authentik and IdentityNow a bearer token, LaunchDarkly the bare access token.
 const AUTH_SCHEMES: Record<ServiceId, AuthScheme> = {
@@ -32,36 +44,88 @@ mutation PatchClient {
 }
 `;
 
-export interface Gateway {
-  yoga: YogaServerInstance<Record<string, never>, Context>;
-  /** Closes the upstream connection pools. */
-  close(): Promise<void>;
+/** yoga's own messages as JSON lines: an error's name and message only, never the objects it carries. */
+const serverLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: (...args: unknown[]) => log.warn('graphql server warning', { detail: describe(args) }),
+  error: (...args: unknown[]) => log.error('graphql server error', { detail: describe(args) }),
+};
+
+function describe(args: unknown[]): string {
+  return args
+    .map((arg) => (arg instanceof Error ? `${arg.name}: ${arg.message}` : typeof arg === 'string' ? arg : typeof arg))
+    .join(' ')
+    .slice(0, 500);
 }
 
-export function createGateway(config: Config): Gateway {
+export interface Gateway {
+  yoga: YogaServerInstance<Record<string, never>, Context>;
+  /** Closes the upstream connection pools once their requests in flight are done; `force` cuts them. */
+  close(options?: { force?: boolean }): Promise<void>;
+}
+
+export interface GatewayOptions {
+  /** The time source for token expiry; tests move it forward instead of waiting. */
+  clock?: Clock;
+}
+
+export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
+  const pools = new UpstreamPools(config.upstream);
   const upstreams: Context['upstreams'] = {};
   for (const [service, serviceConfig] of Object.entries(config.services) as Array<[ServiceId, NonNullable<Config['services'][ServiceId]>]>) {
-    upstreams[service] = new UpstreamClient(service, serviceConfig, AUTH_SCHEMES[service], config.upstream);
+    upstreams[service] = new UpstreamClient(service, serviceConfig, AUTH_SCHEMES[service], config.upstream, pools, options.clock);
   }
-  const context: Context = { upstreams };
+  const { limits } = config;
+  const healthCheckEndpoint = '/health';
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: () => context,
+    // The clients are shared; the trace, the entity loader and the caller's own upstream credentials belong to this request alone.
+    context: ({ request }): Context => ({
+      upstreams,
+      limits,
+      trace: traceOf(request) ?? new RequestTrace(limits.maxUpstreamCalls),
+      entities: new EntityLoader(),
+      callerCredentials: callerCredentials(request.headers),
+    }),
     graphqlEndpoint: '/graphql',
-    healthCheckEndpoint: '/health',
+    healthCheckEndpoint,
     landingPage: false,
-    graphiql: config.production ? false : { title: 'OAuth gateway', defaultQuery: EXAMPLE_QUERY },
-    logging: 'warn',
-    // Replaced by requestSizeLimit, which keeps the same limit at a fraction of the cost per request.
+    graphiql: config.graphiql ? { title: 'OAuth gateway', defaultQuery: EXAMPLE_QUERY } : false,
+    // GraphiQL's assets are served by the gateway itself, so it works where the CDN is out of reach.
+    renderGraphiQL,
+    logging: serverLogger,
+    // Unexpected errors answer "Unexpected error." whatever NODE_ENV says; only coded errors carry their message.
+    maskedErrors: { isDev: false },
+    // Enforced by requestSizeLimit: the same limit and 413, at a fraction of yoga's cost per request.
     maxRequestBodySize: false,
-    plugins: [variableErrors(), requestSizeLimit()],
+    multipart: false,
+    batching: false,
+    cors:
+      config.corsOrigins.length > 0
+        ? {
+            origin: [...config.corsOrigins],
+            credentials: false,
+            methods: ['GET', 'POST'],
+            allowedHeaders: ['content-type', 'authorization', API_KEY_HEADER, ...PREFLIGHT_HEADERS, 'x-authentik-token', 'x-identitynow-token', 'x-launchdarkly-api-key'],
+            exposedHeaders: [REQUEST_ID_HEADER],
+          }
+        : false,
+    plugins: [
+      requestTrace({ maxUpstreamCalls: limits.maxUpstreamCalls, healthCheckEndpoint }),
+      csrfPrevention(),
+      callerAuth(callerAuthenticator(config.auth)),
+      requestSizeLimit(limits.maxBodyBytes),
+      strictRequestBody(),
+      operationLimits(limits),
+      ...(config.introspection ? [] : [noIntrospection()]),
+      variableErrors(),
+    ],
   });
 
   return {
     yoga,
-    close: async () => {
-      await Promise.all(Object.values(upstreams).map((client) => client.close()));
-    },
+    close: (closeOptions) => (closeOptions?.force ? pools.destroy() : pools.close()),
   };
 }

@@ -47,8 +47,6 @@ export interface PatchRules {
   /** Where the list of patchable fields comes from, for messages. */
   vendor: string;
   fields: Readonly<Record<string, PatchableField>>;
-  /** At most this many operations per patch. */
-  maxOps: number;
 }
 
 interface Target {
@@ -60,14 +58,14 @@ interface Target {
 
 /**
  * Checks every operation before anything is sent: RFC 6902 shape, JSON Pointer syntax, the vendor's
- * patchable paths and the value types of known fields. Returns the operations as the upstream gets them.
+ * patchable paths and the value types of known fields, and at most maxOps (GATEWAY_MAX_PATCH_OPS) operations. Returns the operations as the upstream gets them.
  */
-export function checkPatch(ops: ReadonlyArray<PatchOperation>, rules: PatchRules, argName = 'ops'): PatchOperation[] {
+export function checkPatch(ops: ReadonlyArray<PatchOperation>, rules: PatchRules, maxOps: number, argName = 'ops'): PatchOperation[] {
   const errors: FieldError[] = [];
   if (ops.length === 0) {
     errors.push({ field: argName, messages: ['A patch needs at least one operation.'] });
-  } else if (ops.length > rules.maxOps) {
-    errors.push({ field: argName, messages: [`A patch may have at most ${rules.maxOps} operations; this one has ${ops.length}.`] });
+  } else if (ops.length > maxOps) {
+    errors.push({ field: argName, messages: [`A patch may have at most ${maxOps} operations; this one has ${ops.length}.`] });
   }
   if (errors.length > 0) throw badUserInput(errors);
 

@@ -1,12 +1,9 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig, SERVICE_IDS, type Config } from './config.js';
+import { ConfigError, loadConfig, sandboxConfig, SERVICE_IDS, type Config } from './config.js';
 import { createGateway } from './gateway.js';
 import { log } from './log.js';
 import { startSandbox, type Sandbox } from './sandbox/index.js';
-
-// Requests still running this long after SIGTERM are cut off so the process always exits.
-const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   let config: Config;
@@ -23,14 +20,7 @@ async function main(): Promise<void> {
   let sandbox: Sandbox | undefined;
   if (config.sandbox) {
     sandbox = await startSandbox();
-    config = {
-      ...config,
-      services: {
-        identitynow: { url: sandbox.identitynow.url, credential: { kind: 'static', secret: sandbox.identitynow.token } },
-        launchdarkly: { url: sandbox.launchdarkly.url, credential: { kind: 'static', secret: sandbox.launchdarkly.apiKey } },
-        authentik: { url: sandbox.authentik.url, credential: { kind: 'static', secret: sandbox.authentik.token } },
-      },
-    };
+    config = sandboxConfig(config, sandbox);
   }
 
   const gateway = createGateway(config);
@@ -48,23 +38,53 @@ async function main(): Promise<void> {
     else log.info(`upstream ${service}: ${upstream.url}${sandbox ? ' (sandbox: in-memory emulation, no real vendor is called)' : ''}`, { service, url: upstream.url, sandbox: Boolean(sandbox) });
   }
   if (sandbox) log.info('sandbox mode: no *_URL variable is set, so the gateway serves in-memory emulations of the three vendor APIs');
+  const { apiKeys, jwt } = config.auth;
+  if (apiKeys.length > 0 || jwt) {
+    log.info(`caller authentication: ${[apiKeys.length > 0 ? `${apiKeys.length} API key(s)` : '', jwt ? `JWTs from ${jwt.issuer}` : ''].filter(Boolean).join(', ')}`);
+  } else {
+    log.warn('caller authentication is off: anyone who can reach this port may read and change OAuth clients through the gateway');
+  }
   log.info(`gateway listening on http://${host}:${port}/graphql`, { port });
 
   let stopping = false;
+  const inFlight = new Set<ServerResponse>();
+  // While stopping, every answer closes its connection, so clients do not hold keep-alive sockets open.
+  const closeAfterAnswer = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+  };
+  server.on('request', (_req, res) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    if (stopping) closeAfterAnswer(res);
+  });
+
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal} received: stopping`);
-    const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    inFlight.forEach(closeAfterAnswer);
+    // Requests still running after the grace period are cut off, so the process always exits.
+    const force = setTimeout(() => {
+      log.warn('shutdown grace period over: closing the connections still open', { inFlight: inFlight.size });
+      server.closeAllConnections();
+      void gateway.close({ force: true });
+    }, config.shutdownTimeoutMs);
     force.unref();
-    server.closeIdleConnections();
+    // Stops listening at once; each keep-alive connection closes as soon as it is idle.
     server.close(async () => {
       clearTimeout(force);
-      await gateway.close();
-      await sandbox?.close();
+      try {
+        await gateway.close();
+        await sandbox?.close();
+      } catch (error) {
+        // The requests are answered; a pool that fails to close must not turn a clean stop into a crash.
+        log.warn('closing the upstream connections failed', { error: error instanceof Error ? error.message : String(error) });
+      }
       log.info('stopped');
       process.exit(0);
     });
+    server.closeIdleConnections();
+    log.info('no longer accepting connections; waiting for the requests in flight', { inFlight: inFlight.size, graceMs: config.shutdownTimeoutMs });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

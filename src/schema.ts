@@ -1,3 +1,5 @@
+import { printSubgraphSchema } from '@apollo/subgraph';
+import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.js';
 import './json-patch.js';
 import './services/identitynow/oauth-client.js';
@@ -5,4 +7,21 @@ import './services/launchdarkly/oauth-client.js';
 import './services/authentik/oauth2-provider.js';
 import './services/authentik/oauth-source.js';
 
-export const schema = builder.toSchema();
+/** The Apollo Federation version the subgraph SDL links to. */
+export const FEDERATION_URL = 'https://specs.apollo.dev/federation/v2.6';
+
+/**
+ * What /graphql serves: the public API plus `_service` and `_entities`, so the gateway is also an
+ * Apollo Federation v2 subgraph.
+ */
+export const schema = builder.toSubGraphSchema({ linkUrl: FEDERATION_URL });
+
+/** The public API in a stable order (schema/schema.graphql): what clients of the gateway rely on. */
+export function printPublicSdl(): string {
+  return printSchema(lexicographicSortSchema(builder.toSchema()));
+}
+
+/** The subgraph SDL (schema/subgraph.graphql), as `_service { sdl }` answers it: what composition reads. */
+export function printSubgraphSdl(): string {
+  return printSubgraphSchema(schema);
+}

@@ -167,6 +167,24 @@ describe('authentik requests', () => {
     expect(JSON.parse(req!.body)).toEqual({ user_matching_mode: 'email_link', enabled: false, oidc_jwks: { keys: [] } });
   });
 
+  it('a newer authentik (2026.2 shapes) costs the changed fields, not the response', async () => {
+    ak.handle((req, res) =>
+      json(
+        res,
+        200,
+        req.url.startsWith('/api/v3/sources/')
+          ? authentikSource({ provider_type: 'entraid', pkce: 'S256', promoted: true })
+          : authentikProvider({ redirect_uris: [{ matching_mode: 'strict', url: 'https://a.example/cb' }], assigned_application_slug: null, jwt_federation_sources: [] }),
+      ),
+    );
+    const res = await gateway.gql(`{ oauthSource(slug: "github") { slug providerType enabled } oauth2Provider(id: 6) { id name redirectUris assignedApplicationSlug clientType } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({
+      oauthSource: { slug: 'github', providerType: null, enabled: true },
+      oauth2Provider: { id: '6', name: 'grafana', redirectUris: null, assignedApplicationSlug: null, clientType: 'CONFIDENTIAL' },
+    });
+  });
+
   it('lists with paging arguments and reads one provider and one source', async () => {
     ak.handle((req, res) => {
       if (req.url.startsWith('/api/v3/providers/oauth2/?')) return json(res, 200, paginated([authentikProvider()]));

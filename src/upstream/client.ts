@@ -1,7 +1,11 @@
-import { Pool, errors as undiciErrors } from 'undici';
+import type { GraphQLError } from 'graphql';
 import type { ServiceConfig, ServiceId, UpstreamLimits } from '../config.js';
-import { gatewayError } from '../errors.js';
-import { credentialSource, type AuthScheme, type CredentialSource } from './credentials.js';
+import { gatewayError, type UpstreamInfo } from '../errors.js';
+import { log } from '../log.js';
+import { credentialSource, fixedCredential, systemClock, type AuthScheme, type Clock, type CredentialSource } from './credentials.js';
+import { exchange, type Exchange } from './exchange.js';
+import type { UpstreamPools } from './pools.js';
+import { withRetries } from './retry.js';
 
 export interface UpstreamRequest {
   /** The vendor's operation id, reported in errors and logs. */
@@ -22,35 +26,105 @@ export interface UpstreamResponse {
   json: unknown;
   /** The raw body, for error messages about bodies that are not JSON. */
   text: string;
+  /** Seconds to wait before trying again, when retries ran out on a failure that may pass. */
+  retryAfter?: number;
 }
 
-/** One upstream API root: its connection pool, its credential, its limits. Knows HTTP, not GraphQL types. */
-export class UpstreamClient {
-  private readonly pool: Pool;
+export interface UpstreamCall {
+  service: ServiceId;
+  operation: string;
+  method: UpstreamRequest['method'];
+}
+
+/** Watches the calls made for one GraphQL request: its budget of upstream calls, its log line. */
+export interface UpstreamCallObserver {
+  /** Called before a call is sent, and may throw to refuse it; the result is called with its outcome. */
+  callStarted(call: UpstreamCall): (status: number | undefined) => void;
+}
+
+/** The upstream reporting each call to the observer (once per call, whatever its retries). */
+export function observed(upstream: Upstream, observer: UpstreamCallObserver): Upstream {
+  return {
+    service: upstream.service,
+    async request(req) {
+      const done = observer.callStarted({ service: upstream.service, operation: req.operation, method: req.method });
+      let status: number | undefined;
+      try {
+        const response = await upstream.request(req);
+        status = response.status;
+        return response;
+      } finally {
+        done(status);
+      }
+    },
+  };
+}
+
+/** What the vendor calls need: one upstream API root and a way to call it. */
+export interface Upstream {
+  readonly service: ServiceId;
+  request(req: UpstreamRequest): Promise<UpstreamResponse>;
+}
+
+/**
+ * One upstream API root with its credential, limits and retry policy. Knows HTTP, not GraphQL types.
+ * Connections come from the shared per-origin pools.
+ */
+export class UpstreamClient implements Upstream {
+  private readonly url: URL;
   private readonly basePath: string;
   private readonly credential: CredentialSource;
 
   constructor(
     readonly service: ServiceId,
     config: ServiceConfig,
-    scheme: AuthScheme,
+    private readonly scheme: AuthScheme,
     private readonly limits: UpstreamLimits,
+    private readonly pools: UpstreamPools,
+    clock: Clock = systemClock,
   ) {
-    const url = new URL(config.url);
-    this.basePath = url.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(url.origin, {
-      connections: 32,
-      keepAliveTimeout: 10_000,
-      keepAliveMaxTimeout: 60_000,
-      connect: { timeout: limits.connectTimeoutMs },
-      headersTimeout: limits.timeoutMs,
-      bodyTimeout: limits.timeoutMs,
-    });
-    this.credential = credentialSource(service, config.credential, scheme, this.pool, limits.timeoutMs);
+    this.url = new URL(config.url);
+    this.basePath = this.url.pathname.replace(/\/+$/, '');
+    pools.for(this.url);
+    this.credential = credentialSource(service, config.credential, scheme, pools, limits, clock);
   }
 
-  async request(req: UpstreamRequest): Promise<UpstreamResponse> {
-    const authorization = await this.credential.authorization();
+  request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    return this.call(req, this.credential);
+  }
+
+  /** This upstream called with the caller's own credential instead of the configured one. */
+  withCallerCredential(secret: string): Upstream {
+    const credential = fixedCredential(secret, this.scheme);
+    return { service: this.service, request: (req) => this.call(req, credential) };
+  }
+
+  private async call(req: UpstreamRequest, credential: CredentialSource): Promise<UpstreamResponse> {
+    let authorization = await credential.authorization();
+    const deadline = Date.now() + this.limits.timeoutMs;
+    // Not AbortSignal.timeout: its timer outlives the call by the whole timeout, and under load that
+    // keeps thousands of signals and timers alive into the old generation.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new DOMException('The upstream call timed out.', 'TimeoutError')), this.limits.timeoutMs);
+    try {
+      const signal = timeout.signal;
+      let result = await this.send(req, authorization, deadline, signal);
+      const refused = (r: typeof result) => r.exchange.kind === 'answer' && r.exchange.status === 401;
+      if (refused(result) && authorization !== undefined && credential.renewable) {
+        // A 401 proves the request was not processed, so it is safe to send it once more with a new token.
+        credential.invalidate(authorization);
+        authorization = await credential.authorization();
+        log.info('upstream refused the token: renewed it and sending the request once more', { service: this.service, operation: req.operation });
+        result = await this.send(req, authorization, deadline, signal);
+        if (refused(result) && authorization !== undefined) credential.invalidate(authorization);
+      }
+      return this.toResponse(result, req);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private send(req: UpstreamRequest, authorization: string | undefined, deadline: number, signal: AbortSignal) {
     const headers: Record<string, string> = { ...req.headers, accept: 'application/json' };
     if (authorization !== undefined) headers.authorization = authorization;
     let body: string | undefined;
@@ -58,81 +132,56 @@ export class UpstreamClient {
       body = JSON.stringify(req.body);
       headers['content-type'] = req.contentType ?? 'application/json';
     }
-    const upstream = { service: this.service, operation: req.operation };
-    // Not AbortSignal.timeout: its timer lives on for the whole timeout after the call is done, and
-    // under load that keeps thousands of signals alive into the old generation.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new DOMException('The upstream call timed out.', 'TimeoutError')), this.limits.timeoutMs);
-    try {
-      const res = await this.pool.request({
-        path: this.basePath + req.path,
-        method: req.method,
-        headers,
-        body,
-        signal: deadline.signal,
-      });
-      const text = await this.readBody(res.body, res.headers['content-length'], upstream);
-      const response = { status: res.statusCode, headers: res.headers, text, json: parseJson(text) };
-      if (response.status === 401 && authorization !== undefined) this.credential.invalidate(authorization);
-      return response;
-    } catch (error) {
-      throw this.transportError(error, req, upstream);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  close(): Promise<void> {
-    return this.pool.close();
-  }
-
-  private async readBody(
-    body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown },
-    contentLength: string | string[] | undefined,
-    upstream: { service: ServiceId; operation: string },
-  ): Promise<string> {
-    const max = this.limits.maxResponseBytes;
-    const tooLarge = () =>
-      gatewayError('UPSTREAM_ERROR', `${this.service} answered with a response larger than ${max} bytes.`, { upstream });
-    if (typeof contentLength === 'string' && Number(contentLength) > max) {
-      body.destroy();
-      throw tooLarge();
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body) {
-      size += chunk.length;
-      if (size > max) {
-        body.destroy();
-        throw tooLarge();
-      }
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks, size).toString('utf8');
-  }
-
-  private transportError(error: unknown, req: UpstreamRequest, upstream: { service: ServiceId; operation: string }): Error {
-    if (isGraphQLErrorLike(error)) return error;
-    const code = errorCode(error);
-    const write = req.method !== 'GET';
-    if (code === 'UND_ERR_CONNECT_TIMEOUT') {
-      return gatewayError('UPSTREAM_TIMEOUT', `${this.service} did not accept a connection in time${write ? '; the change was not sent' : ''}.`, { upstream });
-    }
-    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ABORT_ERR' || code === 'TIMEOUT_ERR') {
-      return gatewayError(
-        'UPSTREAM_TIMEOUT',
-        `${this.service} did not answer in time${write ? '; the change may or may not have been applied' : ''}.`,
-        { upstream },
-      );
-    }
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
-      return gatewayError('UPSTREAM_UNAVAILABLE', `${this.service} could not be reached${write ? '; the change was not sent' : ''}.`, { upstream });
-    }
-    return gatewayError(
-      'UPSTREAM_UNAVAILABLE',
-      `The connection to ${this.service} failed${write ? '; the change may or may not have been applied' : ''}.`,
-      { upstream },
+    const options = { origin: this.url.origin, path: this.basePath + req.path, method: req.method, headers, body, signal };
+    return withRetries(
+      () => exchange(this.pools.for(this.url), options, this.limits.maxResponseBytes),
+      {
+        idempotent: req.method === 'GET',
+        policy: this.limits.retry,
+        deadline,
+        onRetry: (info) => log.warn('upstream call retried', { service: this.service, operation: req.operation, method: req.method, ...info }),
+      },
     );
+  }
+
+  private toResponse(result: { exchange: Exchange; retryAfterMs?: number }, req: UpstreamRequest): UpstreamResponse {
+    const ex = result.exchange;
+    const retryAfter = result.retryAfterMs === undefined ? undefined : Math.ceil(result.retryAfterMs / 1000);
+    if (ex.kind === 'answer') {
+      return { status: ex.status, headers: ex.headers, text: ex.text, json: parseJson(ex.text), ...(retryAfter !== undefined ? { retryAfter } : {}) };
+    }
+    const upstream: UpstreamInfo = { service: this.service, operation: req.operation, ...(ex.status !== undefined ? { status: ex.status } : {}) };
+    if (ex.kind === 'tooLarge') {
+      throw gatewayError('UPSTREAM_ERROR', `${this.service} answered with a response larger than ${this.limits.maxResponseBytes} bytes.`, { upstream });
+    }
+    throw this.transportError(ex, req, upstream, retryAfter);
+  }
+
+  private transportError(
+    ex: Extract<Exchange, { kind: 'failed' }>,
+    req: UpstreamRequest,
+    upstream: UpstreamInfo,
+    retryAfter: number | undefined,
+  ): GraphQLError {
+    const write = req.method !== 'GET';
+    const details = { upstream, ...(retryAfter !== undefined ? { retryAfter } : {}) };
+    const mayHaveApplied = write ? '; the change may or may not have been applied' : '';
+    const notSent = write ? '; the change was not sent' : '';
+    switch (ex.failure) {
+      case 'notSent':
+        if (ex.code === 'UND_ERR_CONNECT_TIMEOUT') return gatewayError('UPSTREAM_TIMEOUT', `${this.service} did not accept a connection in time${notSent}.`, details);
+        return gatewayError('UPSTREAM_UNAVAILABLE', `${this.service} could not be reached${notSent}.`, details);
+      case 'timeout':
+        return gatewayError(
+          'UPSTREAM_TIMEOUT',
+          `${this.service} did not ${ex.status !== undefined ? `finish its ${ex.status} answer` : 'answer'} in time${mayHaveApplied}.`,
+          details,
+        );
+      case 'broken': {
+        const when = ex.status !== undefined ? ` while it was answering ${ex.status}` : '';
+        return gatewayError('UPSTREAM_UNAVAILABLE', `The connection to ${this.service} failed${when}${mayHaveApplied}.`, details);
+      }
+    }
   }
 }
 
@@ -143,22 +192,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isGraphQLErrorLike(error: unknown): error is Error {
-  return error instanceof Error && error.name === 'GraphQLError';
-}
-
-/** undici and node put a stable code on their errors; an aborted signal carries its reason's name. */
-function errorCode(error: unknown): string | undefined {
-  if (error instanceof undiciErrors.UndiciError) return (error as { code?: string }).code;
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return 'TIMEOUT_ERR';
-    if (error.name === 'AbortError') return 'ABORT_ERR';
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    const cause = (error as { cause?: unknown }).cause;
-    if (cause) return errorCode(cause);
-  }
-  return undefined;
 }

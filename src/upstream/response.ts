@@ -35,7 +35,7 @@ export function jsonBody(res: UpstreamResponse, ctx: ResponseContext): unknown {
 export function upstreamFailure(res: UpstreamResponse, ctx: ResponseContext): GraphQLError {
   const vendor = res.json !== undefined ? safeParse(ctx.parseError, res.json) : {};
   const code = res.status >= 300 && res.status < 400 ? 'UPSTREAM_ERROR' : codeForStatus(res.status);
-  const retryAfter = res.status === 429 || res.status === 503 ? retryAfterSeconds(res.headers['retry-after']) : undefined;
+  const retryAfter = res.retryAfter ?? (res.status === 429 || res.status === 503 ? retryAfterSeconds(res.headers['retry-after']) : undefined);
   const upstream = {
     service: ctx.service,
     status: res.status,

@@ -14,13 +14,15 @@ export type StubHandler = (req: RecordedRequest, res: ServerResponse) => void | 
 export interface Stub {
   origin: string;
   requests: RecordedRequest[];
+  /** TCP connections accepted so far. */
+  readonly connections: number;
   /** Replaces the handler for the requests that follow. */
   handle(handler: StubHandler): void;
   close(): Promise<void>;
 }
 
 /** A real HTTP upstream on 127.0.0.1 that records every request and answers as told. */
-export async function startStub(handler: StubHandler = (_req, res) => json(res, 200, {})): Promise<Stub> {
+export async function startStub(handler: StubHandler = (_req, res) => json(res, 200, {}), options: { keepAliveTimeoutMs?: number } = {}): Promise<Stub> {
   const requests: RecordedRequest[] = [];
   let current = handler;
   const server = createServer(async (req, res) => {
@@ -30,11 +32,16 @@ export async function startStub(handler: StubHandler = (_req, res) => json(res, 
     requests.push(recorded);
     await current(recorded, res);
   });
-  server.keepAliveTimeout = 1000;
+  let connections = 0;
+  server.on('connection', () => connections++);
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    get connections() {
+      return connections;
+    },
     handle(next) {
       current = next;
     },

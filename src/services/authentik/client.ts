@@ -1,5 +1,5 @@
 import type { FieldError } from '../../errors.js';
-import type { UpstreamClient } from '../../upstream/client.js';
+import type { Upstream } from '../../upstream/client.js';
 import { upstreamPath, withQuery } from '../../upstream/path.js';
 import { asRecord, asString, jsonBody, type VendorError, type VendorErrorParser } from '../../upstream/response.js';
 
@@ -22,19 +22,19 @@ export interface Resource {
   fieldNames: Readonly<Record<string, string>>;
 }
 
-export async function list(http: UpstreamClient, resource: Resource, params: ListParams): Promise<unknown> {
+export async function list(http: Upstream, resource: Resource, params: ListParams): Promise<unknown> {
   const res = await http.request({ operation: resource.list, method: 'GET', path: withQuery(resource.collection, { ...params }) });
   return jsonBody(res, { service: 'authentik', operation: resource.list, parseError: authentikError(resource.fieldNames) });
 }
 
 /** The resource, or null when authentik answers 404. */
-export async function retrieve(http: UpstreamClient, resource: Resource, key: string | number): Promise<unknown | null> {
+export async function retrieve(http: Upstream, resource: Resource, key: string | number): Promise<unknown | null> {
   const res = await http.request({ operation: resource.retrieve, method: 'GET', path: resource.collection + upstreamPath`${key}/` });
   if (res.status === 404) return null;
   return jsonBody(res, { service: 'authentik', operation: resource.retrieve, parseError: authentikError(resource.fieldNames) });
 }
 
-export async function partialUpdate(http: UpstreamClient, resource: Resource, key: string | number, body: Record<string, unknown>): Promise<unknown> {
+export async function partialUpdate(http: Upstream, resource: Resource, key: string | number, body: Record<string, unknown>): Promise<unknown> {
   const res = await http.request({
     operation: resource.partialUpdate,
     method: 'PATCH',

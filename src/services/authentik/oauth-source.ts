@@ -1,7 +1,7 @@
 import { builder } from '../../builder.js';
-import { upstreamOf } from '../../context.js';
+import { upstreamOf, type Context } from '../../context.js';
 import { gatewayError } from '../../errors.js';
-import { checkSlug, SLUG_MAX_LENGTH, SLUG_PATTERN } from '../../path-args.js';
+import { checkSlug, isSlug, SLUG_MAX_LENGTH, SLUG_PATTERN } from '../../path-args.js';
 import { asObject, bool, enumValue, json, str, strList, upstreamEnum } from '../../upstream-values.js';
 import { list, partialUpdate, retrieve, type Resource } from './client.js';
 import { listArgs, listParams, results } from './list-args.js';
@@ -229,16 +229,24 @@ export const AuthentikOAuthSource = builder.objectRef<AuthentikOAuthSourceShape>
   }),
 });
 
+/** GET /sources/oauth/{slug}/: the source, or null when authentik has none. */
+async function fetchSource(ctx: Context, slug: string): Promise<AuthentikOAuthSourceShape | null> {
+  const body = await retrieve(upstreamOf(ctx, 'authentik', SOURCES.retrieve), SOURCES, slug);
+  return body === null ? null : requireSource(body, SOURCES.retrieve);
+}
+
+// A key that is not an authentik slug is an unknown entity (null), not a request to send.
+builder.asEntity(AuthentikOAuthSource, {
+  key: builder.selection<{ slug: string }>('slug'),
+  resolveReference: ({ slug }, ctx) => (isSlug(slug) ? ctx.entities.load('AuthentikOAuthSource', slug, () => fetchSource(ctx, slug)) : null),
+});
+
 builder.queryFields((t) => ({
   oauthSource: t.field({
     type: AuthentikOAuthSource,
     description: 'One authentik OAuth source (GET /sources/oauth/{slug}/); null when authentik has no such source.',
     args: { slug: t.arg.string({ required: true }) },
-    resolve: async (_root, args, ctx) => {
-      const slug = checkSlug(args.slug, 'slug');
-      const body = await retrieve(upstreamOf(ctx, 'authentik', SOURCES.retrieve), SOURCES, slug);
-      return body === null ? null : requireSource(body, SOURCES.retrieve);
-    },
+    resolve: (_root, args, ctx) => fetchSource(ctx, checkSlug(args.slug, 'slug')),
   }),
   oauthSources: t.field({
     type: [AuthentikOAuthSource],

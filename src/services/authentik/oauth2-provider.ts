@@ -1,7 +1,7 @@
 import { builder } from '../../builder.js';
-import { upstreamOf } from '../../context.js';
+import { upstreamOf, type Context } from '../../context.js';
 import { gatewayError } from '../../errors.js';
-import { checkPositiveInteger } from '../../path-args.js';
+import { checkPositiveInteger, positiveInteger } from '../../path-args.js';
 import { asObject, bool, enumValue, int, str, strList, upstreamEnum } from '../../upstream-values.js';
 import { list, partialUpdate, retrieve, type Resource } from './client.js';
 import { listArgs, listParams, results } from './list-args.js';
@@ -154,16 +154,27 @@ export const AuthentikOAuth2Provider = builder.objectRef<AuthentikOAuth2Provider
   }),
 });
 
+/** GET /providers/oauth2/{id}/: the provider, or null when authentik has none. */
+async function fetchProvider(ctx: Context, id: number): Promise<AuthentikOAuth2ProviderShape | null> {
+  const body = await retrieve(upstreamOf(ctx, 'authentik', PROVIDERS.retrieve), PROVIDERS, id);
+  return body === null ? null : requireProvider(body, PROVIDERS.retrieve);
+}
+
+// A key that is not an authentik primary key is an unknown entity (null), not a request to send.
+builder.asEntity(AuthentikOAuth2Provider, {
+  key: builder.selection<{ id: string }>('id'),
+  resolveReference: ({ id }, ctx) => {
+    const pk = positiveInteger(id);
+    return pk === undefined ? null : ctx.entities.load('AuthentikOAuth2Provider', pk, () => fetchProvider(ctx, pk));
+  },
+});
+
 builder.queryFields((t) => ({
   oauth2Provider: t.field({
     type: AuthentikOAuth2Provider,
     description: 'One authentik OAuth2 provider (GET /providers/oauth2/{id}/); null when authentik has no such provider.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, ctx) => {
-      const id = checkPositiveInteger(String(args.id), 'id');
-      const body = await retrieve(upstreamOf(ctx, 'authentik', PROVIDERS.retrieve), PROVIDERS, id);
-      return body === null ? null : requireProvider(body, PROVIDERS.retrieve);
-    },
+    resolve: (_root, args, ctx) => fetchProvider(ctx, checkPositiveInteger(String(args.id), 'id')),
   }),
   oauth2Providers: t.field({
     type: [AuthentikOAuth2Provider],

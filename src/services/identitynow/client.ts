@@ -1,25 +1,25 @@
-import type { UpstreamClient } from '../../upstream/client.js';
+import type { Upstream } from '../../upstream/client.js';
 import type { PatchOperation } from '../../json-patch.js';
 import { upstreamPath, withQuery } from '../../upstream/path.js';
 import { asRecord, asString, jsonBody, type VendorError, type VendorErrorParser } from '../../upstream/response.js';
 
 /** REST calls of the IdentityNow beta API's OAuth clients, as its OpenAPI document describes them. */
 
-export async function listOauthClients(http: UpstreamClient, filters: string | undefined): Promise<unknown> {
+export async function listOauthClients(http: Upstream, filters: string | undefined): Promise<unknown> {
   const operation = 'listOauthClients';
   const res = await http.request({ operation, method: 'GET', path: withQuery('/oauth-clients', { filters }) });
   return jsonBody(res, { service: 'identitynow', operation, parseError: identityNowError('filters') });
 }
 
 /** The client, or null when IdentityNow answers 404. */
-export async function getOauthClient(http: UpstreamClient, id: string): Promise<unknown | null> {
+export async function getOauthClient(http: Upstream, id: string): Promise<unknown | null> {
   const operation = 'getOauthClient';
   const res = await http.request({ operation, method: 'GET', path: upstreamPath`/oauth-clients/${id}` });
   if (res.status === 404) return null;
   return jsonBody(res, { service: 'identitynow', operation, parseError: identityNowError('id') });
 }
 
-export async function patchOauthClient(http: UpstreamClient, id: string, ops: PatchOperation[]): Promise<unknown> {
+export async function patchOauthClient(http: Upstream, id: string, ops: PatchOperation[]): Promise<unknown> {
   const operation = 'patchOauthClient';
   const res = await http.request({
     operation,

@@ -1,8 +1,8 @@
 import { builder } from '../../builder.js';
-import { upstreamOf } from '../../context.js';
+import { upstreamOf, type Context } from '../../context.js';
 import { gatewayError } from '../../errors.js';
 import { checkPatch, JsonPatchOperationInput, sendPatch, type PatchOperation, type PatchRules } from '../../json-patch.js';
-import { checkId } from '../../path-args.js';
+import { checkId, isId } from '../../path-args.js';
 import { asObject, bool, dateTime, enumList, enumValue, int, str, strList, type Raw } from '../../upstream-values.js';
 import { INT32 } from '../../value-schema.js';
 import { getOauthClient, listOauthClients, patchOauthClient } from './client.js';
@@ -19,7 +19,6 @@ const ClientTypeEnum = builder.enumType('IdentityNowClientType', { description: 
 /** The patchable fields the spec's request body description lists, typed as GetOAuthClientResponse types them. */
 export const IDENTITYNOW_PATCH_RULES: PatchRules = {
   vendor: 'IdentityNow',
-  maxOps: 100,
   fields: {
     tenant: { schema: { type: 'string' } },
     businessName: { schema: { type: 'string', nullable: true } },
@@ -129,16 +128,25 @@ export const IdentityNowOAuthClient = builder.objectRef<IdentityNowOAuthClientSh
   }),
 });
 
+/** GET /oauth-clients/{id}: the client, or null when IdentityNow has none. */
+async function fetchClient(ctx: Context, id: string): Promise<IdentityNowOAuthClientShape | null> {
+  const body = await getOauthClient(upstreamOf(ctx, 'identitynow', 'getOauthClient'), id);
+  return body === null ? null : requireClient(body, 'getOauthClient');
+}
+
+// Representations come from other subgraphs, typed or not: a key that could never be an IdentityNow
+// id is an unknown entity (null), not a request to send.
+builder.asEntity(IdentityNowOAuthClient, {
+  key: builder.selection<{ id: string }>('id'),
+  resolveReference: ({ id }, ctx) => (isId(id) ? ctx.entities.load('IdentityNowOAuthClient', id, () => fetchClient(ctx, id)) : null),
+});
+
 builder.queryFields((t) => ({
   oauthClient: t.field({
     type: IdentityNowOAuthClient,
     description: 'One IdentityNow OAuth client (GET /oauth-clients/{id}); null when IdentityNow has no such client.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, ctx) => {
-      const id = checkId(String(args.id), 'id');
-      const body = await getOauthClient(upstreamOf(ctx, 'identitynow', 'getOauthClient'), id);
-      return body === null ? null : requireClient(body, 'getOauthClient');
-    },
+    resolve: (_root, args, ctx) => fetchClient(ctx, checkId(String(args.id), 'id')),
   }),
   oauthClients: t.field({
     type: [IdentityNowOAuthClient],
@@ -172,7 +180,7 @@ builder.mutationField('patchOAuthClient', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const id = checkId(String(args.id), 'id');
-      const ops = checkPatch(args.ops as PatchOperation[], IDENTITYNOW_PATCH_RULES);
+      const ops = checkPatch(args.ops as PatchOperation[], IDENTITYNOW_PATCH_RULES, ctx.limits.maxPatchOps);
       const http = upstreamOf(ctx, 'identitynow', 'patchOauthClient');
       const body = await sendPatch(ops, {
         current: () => getOauthClient(http, id),

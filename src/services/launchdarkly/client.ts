@@ -1,5 +1,5 @@
 import type { PatchOperation } from '../../json-patch.js';
-import type { UpstreamClient } from '../../upstream/client.js';
+import type { Upstream } from '../../upstream/client.js';
 import { upstreamPath } from '../../upstream/path.js';
 import { asRecord, asString, jsonBody, type VendorError, type VendorErrorParser } from '../../upstream/response.js';
 
@@ -8,21 +8,21 @@ import { asRecord, asString, jsonBody, type VendorError, type VendorErrorParser 
 // LaunchDarkly asks every integration to pin the API version instead of relying on the token's.
 const HEADERS = { 'ld-api-version': '20240415' };
 
-export async function getOAuthClients(http: UpstreamClient): Promise<unknown> {
+export async function getOAuthClients(http: Upstream): Promise<unknown> {
   const operation = 'getOAuthClients';
   const res = await http.request({ operation, method: 'GET', path: '/api/v2/oauth/clients', headers: HEADERS });
   return jsonBody(res, { service: 'launchdarkly', operation, parseError: launchDarklyError('id') });
 }
 
 /** The client, or null when LaunchDarkly answers 404. */
-export async function getOAuthClientById(http: UpstreamClient, clientId: string): Promise<unknown | null> {
+export async function getOAuthClientById(http: Upstream, clientId: string): Promise<unknown | null> {
   const operation = 'getOAuthClientById';
   const res = await http.request({ operation, method: 'GET', path: upstreamPath`/api/v2/oauth/clients/${clientId}`, headers: HEADERS });
   if (res.status === 404) return null;
   return jsonBody(res, { service: 'launchdarkly', operation, parseError: launchDarklyError('id') });
 }
 
-export async function patchOAuthClient(http: UpstreamClient, clientId: string, ops: PatchOperation[]): Promise<unknown> {
+export async function patchOAuthClient(http: Upstream, clientId: string, ops: PatchOperation[]): Promise<unknown> {
   const operation = 'patchOAuthClient';
   const res = await http.request({
     operation,

@@ -1,15 +1,14 @@
 import { builder } from '../../builder.js';
-import { upstreamOf } from '../../context.js';
+import { upstreamOf, type Context } from '../../context.js';
 import { gatewayError } from '../../errors.js';
 import { checkPatch, JsonPatchOperationInput, sendPatch, type PatchOperation, type PatchRules } from '../../json-patch.js';
-import { checkId } from '../../path-args.js';
+import { checkId, isId } from '../../path-args.js';
 import { asObject, dateTime, str } from '../../upstream-values.js';
 import { getOAuthClientById, getOAuthClients, patchOAuthClient } from './client.js';
 
 /** "Only name, description, and redirectUri may be patched"; the spec's Client requires name and redirectUri. */
 export const LAUNCHDARKLY_PATCH_RULES: PatchRules = {
   vendor: 'LaunchDarkly',
-  maxOps: 100,
   fields: {
     name: { schema: { type: 'string' } },
     description: { schema: { type: 'string' }, removable: true },
@@ -63,16 +62,24 @@ export const LaunchDarklyOAuthClient = builder.objectRef<LaunchDarklyOAuthClient
   }),
 });
 
+/** GET /api/v2/oauth/clients/{clientId}: the client, or null when LaunchDarkly has none. */
+async function fetchClient(ctx: Context, id: string): Promise<LaunchDarklyOAuthClientShape | null> {
+  const body = await getOAuthClientById(upstreamOf(ctx, 'launchdarkly', 'getOAuthClientById'), id);
+  return body === null ? null : requireClient(body, 'getOAuthClientById');
+}
+
+// A key that could never be a LaunchDarkly client id is an unknown entity (null), not a request to send.
+builder.asEntity(LaunchDarklyOAuthClient, {
+  key: builder.selection<{ id: string }>('id'),
+  resolveReference: ({ id }, ctx) => (isId(id) ? ctx.entities.load('LaunchDarklyOAuthClient', id, () => fetchClient(ctx, id)) : null),
+});
+
 builder.queryFields((t) => ({
   launchDarklyOAuthClient: t.field({
     type: LaunchDarklyOAuthClient,
     description: 'One LaunchDarkly OAuth client (GET /api/v2/oauth/clients/{clientId}); null when LaunchDarkly has no such client.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, ctx) => {
-      const id = checkId(String(args.id), 'id');
-      const body = await getOAuthClientById(upstreamOf(ctx, 'launchdarkly', 'getOAuthClientById'), id);
-      return body === null ? null : requireClient(body, 'getOAuthClientById');
-    },
+    resolve: (_root, args, ctx) => fetchClient(ctx, checkId(String(args.id), 'id')),
   }),
   launchDarklyOAuthClients: t.field({
     type: [LaunchDarklyOAuthClient],
@@ -101,7 +108,7 @@ builder.mutationField('patchLaunchDarklyOAuthClient', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const id = checkId(String(args.id), 'id');
-      const ops = checkPatch(args.ops as PatchOperation[], LAUNCHDARKLY_PATCH_RULES);
+      const ops = checkPatch(args.ops as PatchOperation[], LAUNCHDARKLY_PATCH_RULES, ctx.limits.maxPatchOps);
       const http = upstreamOf(ctx, 'launchdarkly', 'patchOAuthClient');
       const body = await sendPatch(ops, {
         current: () => getOAuthClientById(http, id),

@@ -1,0 +1,798 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  bearerToken,
+  json,
+  listen,
+  mediaType,
+  parseJson,
+  randomHex,
+  readBody,
+  sameSecret,
+  type Reply,
+  type RequestContext,
+  type VendorApi,
+} from './http.js';
+
+/**
+ * authentik 2024.8 API (authentik-2024.8.1.openapi.yaml), OAuth2 providers and OAuth sources only,
+ * under the API root /api/v3. Behaves like its Django REST framework views: DRF-style field errors,
+ * partial updates that ignore unknown and read-only keys, authentik's own pagination object.
+ */
+
+const CLIENT_TYPES = ['confidential', 'public'] as const;
+const SUB_MODES = ['hashed_user_id', 'user_id', 'user_uuid', 'user_username', 'user_email', 'user_upn'] as const;
+const ISSUER_MODES = ['global', 'per_provider'] as const;
+const POLICY_ENGINE_MODES = ['all', 'any'] as const;
+const USER_MATCHING_MODES = ['identifier', 'email_link', 'email_deny', 'username_link', 'username_deny'] as const;
+const GROUP_MATCHING_MODES = ['identifier', 'name_link', 'name_deny'] as const;
+const PROVIDER_TYPES = [
+  'apple', 'openidconnect', 'azuread', 'discord', 'facebook', 'github', 'gitlab',
+  'google', 'mailcow', 'okta', 'patreon', 'reddit', 'twitch', 'twitter',
+] as const;
+
+type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+// ---- stored resources ----
+
+/** OAuth2Provider without its read-only derived fields, plus the write-only client_secret. */
+interface StoredProvider {
+  pk: number;
+  name: string;
+  authentication_flow: string | null;
+  authorization_flow: string;
+  property_mappings: string[];
+  assigned_application_slug: string;
+  assigned_application_name: string;
+  assigned_backchannel_application_slug: string;
+  assigned_backchannel_application_name: string;
+  client_type: (typeof CLIENT_TYPES)[number];
+  client_id: string;
+  client_secret: string;
+  access_code_validity: string;
+  access_token_validity: string;
+  refresh_token_validity: string;
+  include_claims_in_id_token: boolean;
+  signing_key: string | null;
+  redirect_uris: string;
+  sub_mode: (typeof SUB_MODES)[number];
+  issuer_mode: (typeof ISSUER_MODES)[number];
+  jwks_sources: string[];
+}
+
+/** OAuthSource without its read-only derived fields, plus the write-only consumer_secret. */
+interface StoredSource {
+  pk: string;
+  name: string;
+  slug: string;
+  enabled: boolean;
+  authentication_flow: string | null;
+  enrollment_flow: string | null;
+  user_property_mappings: string[];
+  group_property_mappings: string[];
+  policy_engine_mode: (typeof POLICY_ENGINE_MODES)[number];
+  user_matching_mode: (typeof USER_MATCHING_MODES)[number];
+  user_path_template: string;
+  group_matching_mode: (typeof GROUP_MATCHING_MODES)[number];
+  provider_type: ProviderType;
+  request_token_url: string | null;
+  authorization_url: string | null;
+  access_token_url: string | null;
+  profile_url: string | null;
+  consumer_key: string;
+  consumer_secret: string;
+  additional_scopes: string;
+  oidc_well_known_url: string;
+  oidc_jwks_url: string;
+  oidc_jwks: unknown;
+}
+
+// Flows, property mappings and keypairs that a fresh authentik install creates.
+const FLOW_IMPLICIT_CONSENT = '4e3a1b5c-8d2f-4a6e-9b7c-1f0e2d3c4b5a';
+const FLOW_EXPLICIT_CONSENT = '9c8b7a6d-5e4f-4321-8fed-cba987654321';
+const FLOW_SOURCE_AUTH = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+const FLOW_SOURCE_ENROLL = 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e';
+const MAPPING_OPENID = '3f1e2d4c-5b6a-4798-8a9b-0c1d2e3f4a5b';
+const MAPPING_EMAIL = '6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d';
+const MAPPING_PROFILE = '8d7c6b5a-4f3e-4d2c-b1a0-9f8e7d6c5b4a';
+const SELF_SIGNED_KEY = 'c0ffee00-1234-4abc-8def-0123456789ab';
+const KEYCLOAK_SOURCE = '5d9e4c2a-7b3f-4e81-a6c0-2f8d1b7e9a34';
+
+const PROVIDER_SEED: StoredProvider[] = [
+  {
+    pk: 1,
+    name: 'Grafana',
+    authentication_flow: null,
+    authorization_flow: FLOW_IMPLICIT_CONSENT,
+    property_mappings: [MAPPING_OPENID, MAPPING_EMAIL, MAPPING_PROFILE],
+    assigned_application_slug: 'grafana',
+    assigned_application_name: 'Grafana',
+    assigned_backchannel_application_slug: '',
+    assigned_backchannel_application_name: '',
+    client_type: 'confidential',
+    client_id: 'kXq3U8dT0bW2vNf9LrC7aYh1sPe4Gm6ZjQ5oIiKx',
+    client_secret: 'sandbox-secret-grafana-7f4c1d9e2b8a6f3c0e5d1b9a7c4f2e8d6b3a1c9f7e5d',
+    access_code_validity: 'minutes=1',
+    access_token_validity: 'minutes=5',
+    refresh_token_validity: 'days=30',
+    include_claims_in_id_token: true,
+    signing_key: SELF_SIGNED_KEY,
+    redirect_uris: 'https://grafana.example.com/login/generic_oauth',
+    sub_mode: 'hashed_user_id',
+    issuer_mode: 'per_provider',
+    jwks_sources: [],
+  },
+  {
+    pk: 2,
+    name: 'Field Service Mobile App',
+    authentication_flow: null,
+    authorization_flow: FLOW_EXPLICIT_CONSENT,
+    property_mappings: [MAPPING_OPENID, MAPPING_EMAIL],
+    assigned_application_slug: 'field-service-mobile',
+    assigned_application_name: 'Field Service Mobile',
+    assigned_backchannel_application_slug: '',
+    assigned_backchannel_application_name: '',
+    client_type: 'public',
+    client_id: 'field-service-mobile',
+    client_secret: '',
+    access_code_validity: 'minutes=1',
+    access_token_validity: 'hours=1',
+    refresh_token_validity: 'days=7;hours=12',
+    include_claims_in_id_token: false,
+    signing_key: null,
+    redirect_uris: 'com.example.fieldservice:/oauth2redirect\nhttp://localhost:8100/callback',
+    sub_mode: 'user_email',
+    issuer_mode: 'global',
+    jwks_sources: [KEYCLOAK_SOURCE],
+  },
+];
+
+const SOURCE_DEFAULTS = {
+  enabled: true,
+  authentication_flow: FLOW_SOURCE_AUTH,
+  enrollment_flow: FLOW_SOURCE_ENROLL,
+  user_property_mappings: [],
+  group_property_mappings: [],
+  policy_engine_mode: 'any',
+  user_path_template: 'goauthentik.io/sources/%(slug)s',
+  group_matching_mode: 'identifier',
+  request_token_url: null,
+  authorization_url: null,
+  access_token_url: null,
+  profile_url: null,
+  oidc_well_known_url: '',
+  oidc_jwks_url: '',
+  oidc_jwks: {},
+} satisfies Partial<StoredSource>;
+
+const SOURCE_SEED: StoredSource[] = [
+  {
+    ...SOURCE_DEFAULTS,
+    pk: '0f6a3e21-94c8-4d5b-b7e2-6c1d8a9f3b47',
+    name: 'GitHub',
+    slug: 'github',
+    user_matching_mode: 'identifier',
+    provider_type: 'github',
+    consumer_key: 'Iv1.8a61f9b3a7aba766',
+    consumer_secret: 'sandbox-github-client-secret-0b1c2d3e4f5a6b7c8d9e',
+    additional_scopes: 'read:org',
+  },
+  {
+    ...SOURCE_DEFAULTS,
+    pk: '7c2b9e14-3a6f-4d08-9e51-b4a7c0d2f8e6',
+    name: 'Google',
+    slug: 'google',
+    user_matching_mode: 'email_link',
+    provider_type: 'google',
+    consumer_key: '104937812345-8d3kq5v0b6n2m9c7x1z4a.apps.googleusercontent.com',
+    consumer_secret: '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',
+    additional_scopes: '',
+    oidc_well_known_url: 'https://accounts.google.com/.well-known/openid-configuration',
+    oidc_jwks_url: 'https://www.googleapis.com/oauth2/v3/certs',
+  },
+  {
+    ...SOURCE_DEFAULTS,
+    pk: KEYCLOAK_SOURCE,
+    name: 'Corporate SSO (Keycloak)',
+    slug: 'corporate-sso',
+    policy_engine_mode: 'all',
+    user_matching_mode: 'username_link',
+    group_matching_mode: 'name_link',
+    provider_type: 'openidconnect',
+    authorization_url: 'https://sso.example.com/realms/corp/protocol/openid-connect/auth',
+    access_token_url: 'https://sso.example.com/realms/corp/protocol/openid-connect/token',
+    profile_url: 'https://sso.example.com/realms/corp/protocol/openid-connect/userinfo',
+    consumer_key: 'authentik',
+    consumer_secret: 'sandbox-keycloak-secret-9e8d7c6b5a4f',
+    additional_scopes: 'groups offline_access',
+    oidc_well_known_url: 'https://sso.example.com/realms/corp/.well-known/openid-configuration',
+    oidc_jwks_url: 'https://sso.example.com/realms/corp/protocol/openid-connect/certs',
+    oidc_jwks: {
+      keys: [
+        {
+          kid: 'Yc3pK1r0aZs4xVt6m9BhQe2JfWnLd8GuTo5Rk7Ci',
+          kty: 'RSA',
+          alg: 'RS256',
+          use: 'sig',
+          n: 'u1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0_IzW7yWR7QkrmBL7jTKEn5u-qKhbwKfBstIs-bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW_VDL5AaWTg0nLVkjRo9z-40RQzuVaE8AkAFmxZzow3x-VJYKdjykkJ0iT9wCS0DRTXu269V264Vf_3jvredZiKRkgwlL9xNAwxXFg0x_XFw005UWVRIkdgcKWTjpBP2dPwVZ4WWC-9aGVd-Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbcmw',
+          e: 'AQAB',
+        },
+      ],
+    },
+  },
+];
+
+/** SourceType per provider_type: what authentik knows about each kind of OAuth source. */
+interface SourceType {
+  name: ProviderType;
+  verbose_name: string;
+  urls_customizable: boolean;
+  request_token_url: string | null;
+  authorization_url: string | null;
+  access_token_url: string | null;
+  profile_url: string | null;
+  oidc_well_known_url: string | null;
+  oidc_jwks_url: string | null;
+}
+
+const KNOWN_TYPE_URLS: Partial<Record<ProviderType, Partial<SourceType>>> = {
+  github: {
+    authorization_url: 'https://github.com/login/oauth/authorize',
+    access_token_url: 'https://github.com/login/oauth/access_token',
+    profile_url: 'https://api.github.com/user',
+    oidc_well_known_url: 'https://token.actions.githubusercontent.com/.well-known/openid-configuration',
+    oidc_jwks_url: 'https://token.actions.githubusercontent.com/.well-known/jwks',
+  },
+  google: {
+    authorization_url: 'https://accounts.google.com/o/oauth2/auth',
+    access_token_url: 'https://oauth2.googleapis.com/token',
+    profile_url: 'https://www.googleapis.com/oauth2/v1/userinfo',
+    oidc_well_known_url: 'https://accounts.google.com/.well-known/openid-configuration',
+    oidc_jwks_url: 'https://www.googleapis.com/oauth2/v3/certs',
+  },
+  discord: {
+    authorization_url: 'https://discord.com/api/oauth2/authorize',
+    access_token_url: 'https://discord.com/api/oauth2/token',
+    profile_url: 'https://discord.com/api/users/@me',
+  },
+};
+
+const TYPE_NAMES: Record<ProviderType, [verboseName: string, urlsCustomizable: boolean]> = {
+  apple: ['Apple', false],
+  openidconnect: ['OpenID Connect', true],
+  azuread: ['Azure AD', true],
+  discord: ['Discord', false],
+  facebook: ['Facebook', false],
+  github: ['GitHub', true],
+  gitlab: ['GitLab', true],
+  google: ['Google', false],
+  mailcow: ['Mailcow', true],
+  okta: ['Okta', true],
+  patreon: ['Patreon', false],
+  reddit: ['Reddit', false],
+  twitch: ['Twitch', false],
+  twitter: ['Twitter', false],
+};
+
+function sourceType(name: ProviderType): SourceType {
+  const [verbose_name, urls_customizable] = TYPE_NAMES[name];
+  return {
+    name,
+    verbose_name,
+    urls_customizable,
+    request_token_url: null,
+    authorization_url: null,
+    access_token_url: null,
+    profile_url: null,
+    oidc_well_known_url: null,
+    oidc_jwks_url: null,
+    ...KNOWN_TYPE_URLS[name],
+  };
+}
+
+// ---- representations (OAuth2Provider, OAuthSource); secrets never leave ----
+
+function presentProvider(p: StoredProvider): Record<string, unknown> {
+  return {
+    pk: p.pk,
+    name: p.name,
+    authentication_flow: p.authentication_flow,
+    authorization_flow: p.authorization_flow,
+    property_mappings: p.property_mappings,
+    component: 'ak-provider-oauth2-form',
+    assigned_application_slug: p.assigned_application_slug,
+    assigned_application_name: p.assigned_application_name,
+    assigned_backchannel_application_slug: p.assigned_backchannel_application_slug,
+    assigned_backchannel_application_name: p.assigned_backchannel_application_name,
+    verbose_name: 'OAuth2/OpenID Provider',
+    verbose_name_plural: 'OAuth2/OpenID Providers',
+    meta_model_name: 'authentik_providers_oauth2.oauth2provider',
+    client_type: p.client_type,
+    client_id: p.client_id,
+    access_code_validity: p.access_code_validity,
+    access_token_validity: p.access_token_validity,
+    refresh_token_validity: p.refresh_token_validity,
+    include_claims_in_id_token: p.include_claims_in_id_token,
+    signing_key: p.signing_key,
+    redirect_uris: p.redirect_uris,
+    sub_mode: p.sub_mode,
+    issuer_mode: p.issuer_mode,
+    jwks_sources: p.jwks_sources,
+  };
+}
+
+function presentSource(s: StoredSource): Record<string, unknown> {
+  return {
+    pk: s.pk,
+    name: s.name,
+    slug: s.slug,
+    enabled: s.enabled,
+    authentication_flow: s.authentication_flow,
+    enrollment_flow: s.enrollment_flow,
+    user_property_mappings: s.user_property_mappings,
+    group_property_mappings: s.group_property_mappings,
+    component: 'ak-source-oauth-form',
+    verbose_name: 'OAuth Source',
+    verbose_name_plural: 'OAuth Sources',
+    meta_model_name: 'authentik_sources_oauth.oauthsource',
+    policy_engine_mode: s.policy_engine_mode,
+    user_matching_mode: s.user_matching_mode,
+    managed: null,
+    user_path_template: s.user_path_template,
+    // Without an uploaded icon authentik serves the source type's bundled one.
+    icon: `/static/authentik/sources/${s.provider_type}.svg`,
+    group_matching_mode: s.group_matching_mode,
+    provider_type: s.provider_type,
+    request_token_url: s.request_token_url,
+    authorization_url: s.authorization_url,
+    access_token_url: s.access_token_url,
+    profile_url: s.profile_url,
+    consumer_key: s.consumer_key,
+    callback_url: `/source/oauth/callback/${s.slug}/`,
+    additional_scopes: s.additional_scopes,
+    type: sourceType(s.provider_type),
+    oidc_well_known_url: s.oidc_well_known_url,
+    oidc_jwks_url: s.oidc_jwks_url,
+    oidc_jwks: s.oidc_jwks,
+  };
+}
+
+// ---- DRF-style field validation of the Patched*Request bodies ----
+
+type FieldSpec =
+  | { kind: 'string'; nullable?: boolean; minLength?: number; maxLength?: number; slug?: boolean; timedelta?: boolean }
+  | { kind: 'choice'; choices: readonly string[] }
+  | { kind: 'boolean' }
+  | { kind: 'uuid'; nullable?: boolean }
+  | { kind: 'uuids' }
+  | { kind: 'json' };
+
+type Validated = { ok: true; value: unknown } | { ok: false; errors: string[] };
+
+const NOT_NULL = 'This field may not be null.';
+const SLUG = /^[-a-zA-Z0-9_]+$/;
+const TIMEDELTA_KEYS = ['weeks', 'days', 'hours', 'minutes', 'seconds', 'milliseconds', 'microseconds'];
+const NUMBER = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
+const TRUE_VALUES: readonly unknown[] = [true, 1, 't', 'T', 'y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON', '1'];
+const FALSE_VALUES: readonly unknown[] = [false, 0, 'f', 'F', 'n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF', '0'];
+
+/** Python's name for a JSON value's type, as DRF messages print it. */
+function pythonType(value: unknown): string {
+  if (value === null) return 'NoneType';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (typeof value === 'string') return 'str';
+  return Array.isArray(value) ? 'list' : 'dict';
+}
+
+function pythonStr(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+/** authentik's timedelta_from_string format: `key=number` pairs joined by `;`. */
+export function isTimedelta(text: string): boolean {
+  return text.split(';').every((pair) => {
+    const parts = pair.split('=');
+    return parts.length === 2 && TIMEDELTA_KEYS.includes(parts[0]!.trim().toLowerCase()) && NUMBER.test(parts[1]!);
+  });
+}
+
+/** Django's UUID parsing: hyphens, braces and a urn:uuid: prefix are optional. */
+function canonicalUuid(text: string): string | undefined {
+  const hex = text.replaceAll('urn:', '').replaceAll('uuid:', '').replace(/^[{}]+|[{}]+$/g, '').replaceAll('-', '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
+  const h = hex.toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function validateString(spec: Extract<FieldSpec, { kind: 'string' }>, raw: unknown): Validated {
+  if (raw === null) return spec.nullable ? { ok: true, value: null } : { ok: false, errors: [NOT_NULL] };
+  if (typeof raw !== 'string' && typeof raw !== 'number') return { ok: false, errors: ['Not a valid string.'] };
+  const value = String(raw).trim();
+  if (value === '') return (spec.minLength ?? 0) > 0 ? { ok: false, errors: ['This field may not be blank.'] } : { ok: true, value };
+  const errors: string[] = [];
+  if (spec.maxLength !== undefined && [...value].length > spec.maxLength) {
+    errors.push(`Ensure this field has no more than ${spec.maxLength} characters.`);
+  }
+  if (spec.slug && !SLUG.test(value)) errors.push('Enter a valid \u201cslug\u201d consisting of letters, numbers, underscores or hyphens.');
+  if (spec.timedelta && !isTimedelta(value)) errors.push(`${value} is not in the correct format of 'hours=3;minutes=1'.`);
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
+}
+
+function validateUuid(raw: unknown, nullable: boolean): Validated {
+  if (raw === null) return nullable ? { ok: true, value: null } : { ok: false, errors: [NOT_NULL] };
+  if (typeof raw !== 'string') return { ok: false, errors: [`Incorrect type. Expected pk value, received ${pythonType(raw)}.`] };
+  const value = canonicalUuid(raw);
+  return value ? { ok: true, value } : { ok: false, errors: [`\u201c${raw}\u201d is not a valid UUID.`] };
+}
+
+function validateUuids(raw: unknown): Validated {
+  if (raw === null) return { ok: false, errors: [NOT_NULL] };
+  if (!Array.isArray(raw)) return { ok: false, errors: [`Expected a list of items but got type "${pythonType(raw)}".`] };
+  const values: string[] = [];
+  for (const item of raw) {
+    if (item === null) return { ok: false, errors: ['Invalid pk "None" - object does not exist.'] };
+    const result = validateUuid(item, false);
+    if (!result.ok) return result;
+    // A many-to-many relation holds each object once.
+    if (!values.includes(result.value as string)) values.push(result.value as string);
+  }
+  return { ok: true, value: values };
+}
+
+function validateField(spec: FieldSpec, raw: unknown): Validated {
+  switch (spec.kind) {
+    case 'string':
+      return validateString(spec, raw);
+    case 'choice':
+      if (raw === null) return { ok: false, errors: [NOT_NULL] };
+      return typeof raw === 'string' && spec.choices.includes(raw)
+        ? { ok: true, value: raw }
+        : { ok: false, errors: [`"${pythonStr(raw)}" is not a valid choice.`] };
+    case 'boolean':
+      if (raw === null) return { ok: false, errors: [NOT_NULL] };
+      if (TRUE_VALUES.includes(raw)) return { ok: true, value: true };
+      if (FALSE_VALUES.includes(raw)) return { ok: true, value: false };
+      return { ok: false, errors: ['Must be a valid boolean.'] };
+    case 'uuid':
+      return validateUuid(raw, spec.nullable ?? false);
+    case 'uuids':
+      return validateUuids(raw);
+    case 'json':
+      return raw === null ? { ok: false, errors: [NOT_NULL] } : { ok: true, value: raw };
+  }
+}
+
+type FieldErrors = Record<string, string[]>;
+
+/** Validates the known writable keys of a partial update; every other key is ignored, as DRF does. */
+function validatePartial(specs: Readonly<Record<string, FieldSpec>>, body: unknown): { values: Record<string, unknown> } | { errors: FieldErrors } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { errors: { non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonType(body)}.`] } };
+  }
+  const input = body as Record<string, unknown>;
+  const values: Record<string, unknown> = {};
+  const errors: FieldErrors = {};
+  for (const [field, spec] of Object.entries(specs)) {
+    if (!Object.hasOwn(input, field)) continue;
+    const result = validateField(spec, input[field]);
+    if (result.ok) values[field] = result.value;
+    else errors[field] = result.errors;
+  }
+  return Object.keys(errors).length > 0 ? { errors } : { values };
+}
+
+const VALIDITY: FieldSpec = { kind: 'string', minLength: 1, timedelta: true };
+const URL_FIELD: FieldSpec = { kind: 'string', nullable: true, maxLength: 255 };
+
+/** PatchedOAuth2ProviderRequest. */
+const PROVIDER_FIELDS: Readonly<Record<string, FieldSpec>> = {
+  name: { kind: 'string', minLength: 1 },
+  authentication_flow: { kind: 'uuid', nullable: true },
+  authorization_flow: { kind: 'uuid' },
+  property_mappings: { kind: 'uuids' },
+  client_type: { kind: 'choice', choices: CLIENT_TYPES },
+  client_id: { kind: 'string', minLength: 1, maxLength: 255 },
+  client_secret: { kind: 'string', maxLength: 255 },
+  access_code_validity: VALIDITY,
+  access_token_validity: VALIDITY,
+  refresh_token_validity: VALIDITY,
+  include_claims_in_id_token: { kind: 'boolean' },
+  signing_key: { kind: 'uuid', nullable: true },
+  redirect_uris: { kind: 'string' },
+  sub_mode: { kind: 'choice', choices: SUB_MODES },
+  issuer_mode: { kind: 'choice', choices: ISSUER_MODES },
+  jwks_sources: { kind: 'uuids' },
+};
+
+/** PatchedOAuthSourceRequest. */
+const SOURCE_FIELDS: Readonly<Record<string, FieldSpec>> = {
+  name: { kind: 'string', minLength: 1 },
+  slug: { kind: 'string', minLength: 1, maxLength: 50, slug: true },
+  enabled: { kind: 'boolean' },
+  authentication_flow: { kind: 'uuid', nullable: true },
+  enrollment_flow: { kind: 'uuid', nullable: true },
+  user_property_mappings: { kind: 'uuids' },
+  group_property_mappings: { kind: 'uuids' },
+  policy_engine_mode: { kind: 'choice', choices: POLICY_ENGINE_MODES },
+  user_matching_mode: { kind: 'choice', choices: USER_MATCHING_MODES },
+  user_path_template: { kind: 'string', minLength: 1 },
+  group_matching_mode: { kind: 'choice', choices: GROUP_MATCHING_MODES },
+  provider_type: { kind: 'choice', choices: PROVIDER_TYPES },
+  request_token_url: URL_FIELD,
+  authorization_url: URL_FIELD,
+  access_token_url: URL_FIELD,
+  profile_url: URL_FIELD,
+  consumer_key: { kind: 'string', minLength: 1 },
+  consumer_secret: { kind: 'string', minLength: 1 },
+  additional_scopes: { kind: 'string' },
+  oidc_well_known_url: { kind: 'string' },
+  oidc_jwks_url: { kind: 'string' },
+  oidc_jwks: { kind: 'json' },
+};
+
+// ---- list queries: filters, search, ordering, pagination ----
+
+type ListFilter = { kind: 'exact' } | { kind: 'choice'; choices: readonly string[] } | { kind: 'boolean' };
+
+const PROVIDER_FILTERS: Readonly<Record<string, ListFilter>> = {
+  name: { kind: 'exact' },
+  client_id: { kind: 'exact' },
+  authorization_flow: { kind: 'exact' },
+  signing_key: { kind: 'exact' },
+  redirect_uris: { kind: 'exact' },
+  access_code_validity: { kind: 'exact' },
+  access_token_validity: { kind: 'exact' },
+  refresh_token_validity: { kind: 'exact' },
+  client_type: { kind: 'choice', choices: CLIENT_TYPES },
+  issuer_mode: { kind: 'choice', choices: ISSUER_MODES },
+  sub_mode: { kind: 'choice', choices: SUB_MODES },
+  include_claims_in_id_token: { kind: 'boolean' },
+};
+
+const SOURCE_FILTERS: Readonly<Record<string, ListFilter>> = {
+  name: { kind: 'exact' },
+  slug: { kind: 'exact' },
+  authentication_flow: { kind: 'exact' },
+  enrollment_flow: { kind: 'exact' },
+  provider_type: { kind: 'exact' },
+  request_token_url: { kind: 'exact' },
+  authorization_url: { kind: 'exact' },
+  access_token_url: { kind: 'exact' },
+  profile_url: { kind: 'exact' },
+  consumer_key: { kind: 'exact' },
+  additional_scopes: { kind: 'exact' },
+  policy_engine_mode: { kind: 'choice', choices: POLICY_ENGINE_MODES },
+  user_matching_mode: { kind: 'choice', choices: USER_MATCHING_MODES },
+  group_matching_mode: { kind: 'choice', choices: GROUP_MATCHING_MODES },
+  enabled: { kind: 'boolean' },
+};
+
+/** django-filter's NullBooleanSelect: anything else means "no filter". */
+function queryBoolean(value: string): boolean | undefined {
+  if (['true', 'True', '1'].includes(value)) return true;
+  if (['false', 'False', '0'].includes(value)) return false;
+  return undefined;
+}
+
+type Row = Record<string, unknown>;
+
+function applyFilters(rows: Row[], query: URLSearchParams, filters: Readonly<Record<string, ListFilter>>): Row[] | FieldErrors {
+  let result = rows;
+  for (const [param, filter] of Object.entries(filters)) {
+    const wanted = query.get(param);
+    if (wanted === null || wanted === '') continue;
+    if (filter.kind === 'choice' && !filter.choices.includes(wanted)) {
+      return { [param]: [`Select a valid choice. ${wanted} is not one of the available choices.`] };
+    }
+    if (filter.kind === 'boolean') {
+      const flag = queryBoolean(wanted);
+      if (flag !== undefined) result = result.filter((row) => row[param] === flag);
+      continue;
+    }
+    result = result.filter((row) => row[param] === wanted);
+  }
+  return result;
+}
+
+/** DRF SearchFilter: every whitespace- or comma-separated term must occur in one of the fields. */
+function search(rows: Row[], term: string | null, fields: readonly string[]): Row[] {
+  const terms = (term ?? '').replaceAll('\0', '').replaceAll(',', ' ').split(/\s+/).filter(Boolean).map((t) => t.toLowerCase());
+  return rows.filter((row) =>
+    terms.every((t) => fields.some((field) => String(row[field] ?? '').toLowerCase().includes(t))),
+  );
+}
+
+function compare(a: unknown, b: unknown): number {
+  // PostgreSQL sorts NULL after everything else in ascending order.
+  if (a === null || a === undefined) return b === null || b === undefined ? 0 : 1;
+  if (b === null || b === undefined) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  const [x, y] = [String(a), String(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** DRF OrderingFilter: unknown fields are dropped; with none left the view's default applies. */
+function order(rows: Row[], ordering: string | null, allowed: readonly string[]): Row[] {
+  const terms = (ordering ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => allowed.includes(t.replace(/^-/, '')));
+  const keys = terms.length > 0 ? terms : ['name'];
+  return [...rows].sort((a, b) => {
+    for (const key of keys) {
+      const desc = key.startsWith('-');
+      const field = desc ? key.slice(1) : key;
+      const result = compare(a[field], b[field]);
+      if (result !== 0) return desc ? -result : result;
+    }
+    return 0;
+  });
+}
+
+const DEFAULT_PAGE_SIZE = 100;
+
+/** authentik's Pagination class over Django's Paginator; a page that does not exist is a 404. */
+function paginate(rows: Row[], query: URLSearchParams): Reply {
+  const sizeParam = query.get('page_size') ?? '';
+  const size = /^\s*\+?\d+\s*$/.test(sizeParam) && Number(sizeParam) > 0 ? Number(sizeParam) : DEFAULT_PAGE_SIZE;
+  const count = rows.length;
+  const totalPages = Math.max(1, Math.ceil(count / size));
+  const pageParam = query.get('page') || '1';
+  const page = pageParam === 'last' ? totalPages : /^\s*[+-]?\d+\s*$/.test(pageParam) ? Number(pageParam) : NaN;
+  if (!Number.isInteger(page) || page < 1 || page > totalPages) return json(404, { detail: 'Invalid page.' });
+  const start = (page - 1) * size;
+  const results = rows.slice(start, start + size);
+  return json(200, {
+    pagination: {
+      next: page < totalPages ? page + 1 : 0,
+      previous: page > 1 ? page - 1 : 0,
+      count,
+      current: page,
+      total_pages: totalPages,
+      start_index: count === 0 ? 0 : start + 1,
+      end_index: page === totalPages ? count : page * size,
+    },
+    results,
+  });
+}
+
+function listReply(
+  rows: Row[],
+  query: URLSearchParams,
+  options: { filters: Readonly<Record<string, ListFilter>>; searchFields: readonly string[]; orderingFields: readonly string[] },
+): Reply {
+  const filtered = applyFilters(rows, query, options.filters);
+  if (!Array.isArray(filtered)) return json(400, filtered);
+  const found = search(filtered, query.get('search'), options.searchFields);
+  return paginate(order(found, query.get('ordering'), options.orderingFields), query);
+}
+
+// ---- authentication, errors ----
+
+const AUTHENTICATE = { 'www-authenticate': 'Bearer realm="authentik"' };
+
+function authorize(req: IncomingMessage, token: string): Reply | undefined {
+  const credential = bearerToken(req);
+  // authentik treats a header without "<type> <credentials>" as no credentials at all.
+  if (!credential || credential.token === '') {
+    return json(401, { detail: 'Authentication credentials were not provided.' }, AUTHENTICATE);
+  }
+  if (credential.scheme.toLowerCase() !== 'bearer') return json(401, { detail: 'Unsupported authentication type' }, AUTHENTICATE);
+  if (!sameSecret(credential.token, token)) return json(401, { detail: 'Token invalid/expired' }, AUTHENTICATE);
+  return undefined;
+}
+
+const notFound = () => json(404, { detail: 'Not found.' });
+
+/** The JSON object of a PATCH: an empty body is `{}`, as DRF reads it. */
+async function readPatchBody(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; reply: Reply }> {
+  const body = await readBody(req);
+  if (body.length === 0) return { ok: true, value: {} };
+  const type = mediaType(req);
+  if (type !== 'application/json') {
+    return { ok: false, reply: json(415, { detail: `Unsupported media type "${req.headers['content-type'] ?? ''}" in request.` }) };
+  }
+  const parsed = parseJson(body);
+  return parsed.ok ? parsed : { ok: false, reply: json(400, { detail: `JSON parse error - ${parsed.error}` }) };
+}
+
+// ---- the API ----
+
+export interface AuthentikSandbox {
+  url: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+const PROVIDER_ORDERING = ['pk', 'name', 'client_id', 'client_type', 'include_claims_in_id_token', 'redirect_uris', 'sub_mode', 'issuer_mode', 'access_code_validity', 'access_token_validity', 'refresh_token_validity'];
+const SOURCE_ORDERING = ['pk', 'name', 'slug', 'enabled', 'provider_type', 'policy_engine_mode', 'user_matching_mode', 'group_matching_mode', 'consumer_key', 'additional_scopes'];
+
+export function createAuthentikApi(token: string): VendorApi {
+  const providers = new Map<number, StoredProvider>(structuredClone(PROVIDER_SEED).map((p) => [p.pk, p]));
+  // Keyed by pk: a slug can change, the pk cannot.
+  const sources = new Map<string, StoredSource>(structuredClone(SOURCE_SEED).map((s) => [s.pk, s]));
+
+  const findProvider = (id: string) => (/^[1-9]\d{0,15}$/.test(id) ? providers.get(Number(id)) : undefined);
+  const findSource = (slug: string) => [...sources.values()].find((s) => s.slug === slug);
+
+  const listProviders = ({ query }: RequestContext): Reply =>
+    listReply([...providers.values()].map(presentProvider), query, {
+      filters: PROVIDER_FILTERS,
+      searchFields: ['name'],
+      orderingFields: PROVIDER_ORDERING,
+    });
+
+  const listSources = ({ query }: RequestContext): Reply =>
+    listReply([...sources.values()].map(presentSource), query, {
+      filters: SOURCE_FILTERS,
+      searchFields: ['name', 'slug'],
+      orderingFields: SOURCE_ORDERING,
+    });
+
+  const getProvider = ({ params }: RequestContext): Reply => {
+    const provider = findProvider(params.id!);
+    return provider ? json(200, presentProvider(provider)) : notFound();
+  };
+
+  const getSource = ({ params }: RequestContext): Reply => {
+    const source = findSource(params.slug!);
+    return source ? json(200, presentSource(source)) : notFound();
+  };
+
+  const patchProvider = async ({ req, params }: RequestContext): Promise<Reply> => {
+    const provider = findProvider(params.id!);
+    if (!provider) return notFound();
+    const body = await readPatchBody(req);
+    if (!body.ok) return body.reply;
+    const result = validatePartial(PROVIDER_FIELDS, body.value);
+    if ('errors' in result) return json(400, result.errors);
+    const clientId = result.values.client_id;
+    if (clientId !== undefined && [...providers.values()].some((p) => p.pk !== provider.pk && p.client_id === clientId)) {
+      return json(400, { client_id: ['OAuth2/OpenID Provider with this Client ID already exists.'] });
+    }
+    const updated: StoredProvider = { ...provider, ...(result.values as Partial<StoredProvider>) };
+    providers.set(updated.pk, updated);
+    return json(200, presentProvider(updated));
+  };
+
+  const patchSource = async ({ req, params }: RequestContext): Promise<Reply> => {
+    const source = findSource(params.slug!);
+    if (!source) return notFound();
+    const body = await readPatchBody(req);
+    if (!body.ok) return body.reply;
+    const result = validatePartial(SOURCE_FIELDS, body.value);
+    if ('errors' in result) return json(400, result.errors);
+    const slug = result.values.slug;
+    if (slug !== undefined && [...sources.values()].some((s) => s.pk !== source.pk && s.slug === slug)) {
+      return json(400, { slug: ['Source with this slug already exists.'] });
+    }
+    const updated: StoredSource = { ...source, ...(result.values as Partial<StoredSource>) };
+    sources.set(updated.pk, updated);
+    return json(200, presentSource(updated));
+  };
+
+  return {
+    root: '/api/v3',
+    routes: [
+      { pattern: '/providers/oauth2/', methods: { GET: listProviders } },
+      { pattern: '/providers/oauth2/:id/', methods: { GET: getProvider, PATCH: patchProvider } },
+      { pattern: '/sources/oauth/', methods: { GET: listSources } },
+      { pattern: '/sources/oauth/:slug/', methods: { GET: getSource, PATCH: patchSource } },
+    ],
+    authorize: (req) => authorize(req, token),
+    notFound,
+    methodNotAllowed: (method) => json(405, { detail: `Method "${method}" not allowed.` }),
+    tooLarge: () => json(413, { detail: 'Request body is too large.' }),
+    internalError: () => json(500, { detail: 'A server error occurred.' }),
+  };
+}
+
+/** Starts the emulator on a loopback port with a fresh seed and a random API token. */
+export async function startAuthentikSandbox(): Promise<AuthentikSandbox> {
+  const token = randomHex(30);
+  const server = await listen(createAuthentikApi(token));
+  return { url: `${server.origin}/api/v3`, token, close: server.close };
+}

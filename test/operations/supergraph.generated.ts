@@ -1,0 +1,205 @@
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  /** The `ID` scalar type represents a unique identifier, often used to refetch an object or as key for a cache. The ID type appears in a JSON response as a String; however, it is not intended to be human-readable. When expected as an input type, any string (such as `"4"`) or integer (such as `4`) input value will be accepted as an ID. */
+  ID: { input: string; output: string; }
+  /** The `String` scalar type represents textual data, represented as UTF-8 character sequences. The String type is most often used by GraphQL to represent free-form human-readable text. */
+  String: { input: string; output: string; }
+  /** The `Boolean` scalar type represents `true` or `false`. */
+  Boolean: { input: boolean; output: boolean; }
+  /** The `Int` scalar type represents non-fractional signed whole numeric values. Int can represent values between -(2^31) and 2^31 - 1. */
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** A date and time as an ISO 8601 string, e.g. 2024-05-01T12:00:00.000Z. */
+  DateTime: { input: string; output: string; }
+  /** Any JSON value. */
+  JSON: { input: unknown; output: unknown; }
+  join__FieldSet: { input: unknown; output: unknown; }
+  link__Import: { input: unknown; output: unknown; }
+};
+
+/** Confidential clients can keep their credentials secret; public clients cannot. */
+export type AuthentikClientType =
+  | 'CONFIDENTIAL'
+  | 'PUBLIC';
+
+/** How the source decides whether an existing group is used or a new one created. */
+export type AuthentikGroupMatchingMode =
+  | 'IDENTIFIER'
+  | 'NAME_DENY'
+  | 'NAME_LINK';
+
+/** How the issuer field of the ID token is filled. */
+export type AuthentikIssuerMode =
+  | 'GLOBAL'
+  | 'PER_PROVIDER';
+
+export type AuthentikPolicyEngineMode =
+  | 'ALL'
+  | 'ANY';
+
+export type AuthentikProviderType =
+  | 'APPLE'
+  | 'AZUREAD'
+  | 'DISCORD'
+  | 'FACEBOOK'
+  | 'GITHUB'
+  | 'GITLAB'
+  | 'GOOGLE'
+  | 'MAILCOW'
+  | 'OKTA'
+  | 'OPENIDCONNECT'
+  | 'PATREON'
+  | 'REDDIT'
+  | 'TWITCH'
+  | 'TWITTER';
+
+/** What data is used as the unique user identifier (sub). */
+export type AuthentikSubMode =
+  | 'HASHED_USER_ID'
+  | 'USER_EMAIL'
+  | 'USER_ID'
+  | 'USER_UPN'
+  | 'USER_USERNAME'
+  | 'USER_UUID';
+
+/** How the source decides whether an existing user is authenticated or a new one enrolled. */
+export type AuthentikUserMatchingMode =
+  | 'EMAIL_DENY'
+  | 'EMAIL_LINK'
+  | 'IDENTIFIER'
+  | 'USERNAME_DENY'
+  | 'USERNAME_LINK';
+
+/** Online or offline use. */
+export type IdentityNowAccessType =
+  | 'OFFLINE'
+  | 'ONLINE';
+
+/** Public or confidential. */
+export type IdentityNowClientType =
+  | 'CONFIDENTIAL'
+  | 'PUBLIC';
+
+/** OAuth2 grant type. */
+export type IdentityNowGrantType =
+  | 'AUTHORIZATION_CODE'
+  | 'CLIENT_CREDENTIALS'
+  | 'REFRESH_TOKEN';
+
+/** An RFC 6902 operation. */
+export type JsonPatchOp =
+  | 'ADD'
+  | 'COPY'
+  | 'MOVE'
+  | 'REMOVE'
+  | 'REPLACE'
+  | 'TEST';
+
+/** One RFC 6902 JSON Patch operation. `path` and `from` are JSON Pointers into the upstream resource as its vendor documents it (e.g. /description, /redirectUris/0). */
+export type JsonPatchOperation = {
+  /** Source pointer; required for MOVE and COPY. */
+  from?: InputMaybe<Scalars['String']['input']>;
+  op: JsonPatchOp;
+  path: Scalars['String']['input'];
+  /** Required for ADD, REPLACE and TEST; may be null where the field is nullable. */
+  value?: InputMaybe<Scalars['JSON']['input']>;
+};
+
+/** The fields of an authentik OAuth2 provider to change; only the fields given are sent. null clears a nullable field. */
+export type UpdateOAuth2ProviderInput = {
+  /** Access codes not valid on or after now + this. Format: hours=1;minutes=2;seconds=3. */
+  accessCodeValidity?: InputMaybe<Scalars['String']['input']>;
+  /** Tokens not valid on or after now + this. Format: hours=1;minutes=2;seconds=3. */
+  accessTokenValidity?: InputMaybe<Scalars['String']['input']>;
+  /** Flow (UUID) used for authentication when the application is accessed by an unauthenticated user. */
+  authenticationFlow?: InputMaybe<Scalars['String']['input']>;
+  /** Flow (UUID) used when authorizing this provider. */
+  authorizationFlow?: InputMaybe<Scalars['String']['input']>;
+  clientId?: InputMaybe<Scalars['String']['input']>;
+  /** Write-only: never returned. */
+  clientSecret?: InputMaybe<Scalars['String']['input']>;
+  clientType?: InputMaybe<AuthentikClientType>;
+  includeClaimsInIdToken?: InputMaybe<Scalars['Boolean']['input']>;
+  issuerMode?: InputMaybe<AuthentikIssuerMode>;
+  /** Sources (UUIDs) whose JWKs may sign JWTs used to authenticate. */
+  jwksSources?: InputMaybe<Array<Scalars['String']['input']>>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  propertyMappings?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Allowed redirect URIs, one per line. */
+  redirectUris?: InputMaybe<Scalars['String']['input']>;
+  /** Refresh tokens not valid on or after now + this. Format: hours=1;minutes=2;seconds=3. */
+  refreshTokenValidity?: InputMaybe<Scalars['String']['input']>;
+  /** Key (UUID) used to sign the tokens. */
+  signingKey?: InputMaybe<Scalars['String']['input']>;
+  subMode?: InputMaybe<AuthentikSubMode>;
+};
+
+/** The fields of an authentik OAuth source to change; only the fields given are sent. null clears a nullable field. */
+export type UpdateOAuthSourceInput = {
+  /** URL authentik uses to retrieve tokens. */
+  accessTokenUrl?: InputMaybe<Scalars['String']['input']>;
+  additionalScopes?: InputMaybe<Scalars['String']['input']>;
+  /** Flow (UUID) used when authenticating existing users. */
+  authenticationFlow?: InputMaybe<Scalars['String']['input']>;
+  /** URL the user is redirected to to consent. */
+  authorizationUrl?: InputMaybe<Scalars['String']['input']>;
+  consumerKey?: InputMaybe<Scalars['String']['input']>;
+  /** Write-only: never returned. */
+  consumerSecret?: InputMaybe<Scalars['String']['input']>;
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Flow (UUID) used when enrolling new users. */
+  enrollmentFlow?: InputMaybe<Scalars['String']['input']>;
+  groupMatchingMode?: InputMaybe<AuthentikGroupMatchingMode>;
+  groupPropertyMappings?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Source's display name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  oidcJwks?: InputMaybe<Scalars['JSON']['input']>;
+  oidcJwksUrl?: InputMaybe<Scalars['String']['input']>;
+  oidcWellKnownUrl?: InputMaybe<Scalars['String']['input']>;
+  policyEngineMode?: InputMaybe<AuthentikPolicyEngineMode>;
+  /** URL authentik uses to get user information. */
+  profileUrl?: InputMaybe<Scalars['String']['input']>;
+  providerType?: InputMaybe<AuthentikProviderType>;
+  /** URL used to request the initial token (OAuth 1 only). */
+  requestTokenUrl?: InputMaybe<Scalars['String']['input']>;
+  /** Internal source name, used in URLs. Changing it moves the source to the new slug. */
+  slug?: InputMaybe<Scalars['String']['input']>;
+  userMatchingMode?: InputMaybe<AuthentikUserMatchingMode>;
+  userPathTemplate?: InputMaybe<Scalars['String']['input']>;
+  userPropertyMappings?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type Join__Graph =
+  | 'OAUTH'
+  | 'TEAMS';
+
+export type Link__Purpose =
+  /** `EXECUTION` features provide metadata necessary for operation execution. */
+  | 'EXECUTION'
+  /** `SECURITY` features provide metadata necessary to securely resolve fields. */
+  | 'SECURITY';
+
+export type TeamsWithOAuthQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type TeamsWithOAuthQuery = { __typename?: 'Query', teams: Array<{ __typename?: 'Team', id: string, name: string, oauthClient?: { __typename?: 'IdentityNowOAuthClient', id: string, name?: string | null, enabled?: boolean | null, grantTypes?: Array<IdentityNowGrantType | null> | null } | null, loginSource?: { __typename?: 'AuthentikOAuthSource', slug: string, name?: string | null, providerType?: AuthentikProviderType | null } | null }> };
+
+export type PatchTeamClientMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  ops: Array<JsonPatchOperation> | JsonPatchOperation;
+}>;
+
+
+export type PatchTeamClientMutation = { __typename?: 'Mutation', patchOAuthClient: { __typename?: 'IdentityNowOAuthClient', id: string, name?: string | null, description?: string | null } };
+
+
+export const TeamsWithOAuthDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"TeamsWithOAuth"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"teams"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"oauthClient"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"grantTypes"}}]}},{"kind":"Field","name":{"kind":"Name","value":"loginSource"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"slug"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"providerType"}}]}}]}}]}}]} as unknown as DocumentNode<TeamsWithOAuthQuery, TeamsWithOAuthQueryVariables>;
+export const PatchTeamClientDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"PatchTeamClient"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"ops"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"JsonPatchOperation"}}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"patchOAuthClient"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"ops"},"value":{"kind":"Variable","name":{"kind":"Name","value":"ops"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}}]}}]}}]} as unknown as DocumentNode<PatchTeamClientMutation, PatchTeamClientMutationVariables>;

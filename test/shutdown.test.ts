@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
+import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
+import { identityNowClient, IDN_ID } from './fixtures/upstream-bodies.js';
+import { json, startStub, type Stub } from './helpers/stub.js';
+
+// The real entry point, pointed at a stub upstream that holds its answers back, so SIGTERM arrives
+// while requests are in flight.
+const IN_FLIGHT = 3;
+
+type LogEntry = Record<string, unknown>;
+
+interface EntryPoint {
+  child: ChildProcess;
+  port: number;
+  lines: LogEntry[];
+  /** Resolves with the first log line whose message matches, logged already or to come. */
+  logged(pattern: RegExp): Promise<LogEntry>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+let stub: Stub;
+let held: ServerResponse[];
+let heldAll: Promise<void>;
+let entry: EntryPoint | undefined;
+
+beforeEach(async () => {
+  held = [];
+  let resolveHeld!: () => void;
+  heldAll = new Promise<void>((resolve) => (resolveHeld = resolve));
+  stub = await startStub((_req, res) => {
+    held.push(res);
+    if (held.length === IN_FLIGHT) resolveHeld();
+  });
+});
+
+afterEach(async () => {
+  if (entry && entry.child.exitCode === null) entry.child.kill('SIGKILL');
+  entry = undefined;
+  await stub.close();
+});
+
+async function startEntryPoint(env: Record<string, string>): Promise<EntryPoint> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      IDENTITYNOW_URL: `${stub.origin}/beta`,
+      IDENTITYNOW_TOKEN: 'idn-token-shutdown',
+      // The gateway holds a credential; this test is about shutdown, not caller authentication.
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
+      // Long enough that only the test decides when the held answers go out.
+      UPSTREAM_TIMEOUT_MS: '60000',
+      UPSTREAM_HEADERS_TIMEOUT_MS: '60000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const lines: LogEntry[] = [];
+  const waiters: Array<{ pattern: RegExp; resolve(entry: LogEntry): void }> = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const parsed = JSON.parse(line) as LogEntry;
+    lines.push(parsed);
+    for (const waiter of waiters) if (waiter.pattern.test(String(parsed.msg))) waiter.resolve(parsed);
+  });
+  const logged = (pattern: RegExp) => {
+    const seen = lines.find((l) => pattern.test(String(l.msg)));
+    return seen ? Promise.resolve(seen) : new Promise<LogEntry>((resolve) => waiters.push({ pattern, resolve }));
+  };
+  const listening = await Promise.race([logged(/^gateway listening on /), exited.then(() => Promise.reject(new Error('exited before listening')))]);
+  entry = { child, port: listening.port as number, lines, logged, exited };
+  return entry;
+}
+
+function query(port: number) {
+  return fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: `{ oauthClient(id: "${IDN_ID}") { id name } }` }),
+  });
+}
+
+function connectError(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code));
+  });
+}
+
+it('SIGTERM: in-flight requests finish, new connections are refused, exit code 0', async () => {
+  const { child, port, lines, logged, exited } = await startEntryPoint({ SHUTDOWN_TIMEOUT_MS: '60000' });
+  expect(port).toBeGreaterThan(0);
+  const requests = Array.from({ length: IN_FLIGHT }, () =>
+    query(port).then(async (res) => ({ status: res.status, connection: res.headers.get('connection'), body: await res.json() })),
+  );
+  await heldAll;
+
+  child.kill('SIGTERM');
+  const stopping = await logged(/^no longer accepting connections/);
+  expect(stopping.inFlight).toBe(IN_FLIGHT);
+  expect(await connectError(port)).toBe('ECONNREFUSED');
+  expect(child.exitCode).toBeNull();
+
+  for (const res of held) json(res, 200, identityNowClient({ name: 'answered after SIGTERM' }));
+  for (const answer of await Promise.all(requests)) {
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ data: { oauthClient: { id: IDN_ID, name: 'answered after SIGTERM' } } });
+    // Each answer tells the client not to reuse the connection, so nothing keeps the server open.
+    expect(answer.connection).toBe('close');
+  }
+
+  expect(await exited).toEqual({ code: 0, signal: null });
+  expect(lines.at(-1)?.msg).toBe('stopped');
+  expect(lines.some((l) => /grace period over/.test(String(l.msg)))).toBe(false);
+});
+
+it('SIGINT with a request that outlives the grace period: its connection is cut, and the exit code is still 0', async () => {
+  const { child, port, lines, logged, exited } = await startEntryPoint({ SHUTDOWN_TIMEOUT_MS: '200' });
+  const requests = Array.from({ length: IN_FLIGHT }, () => query(port).then((res) => res.status, (error: Error) => error.name));
+  await heldAll;
+
+  child.kill('SIGINT');
+  await logged(/^no longer accepting connections/);
+  expect(await exited).toEqual({ code: 0, signal: null });
+  // The upstream never answered: the callers' connections were closed rather than left hanging.
+  expect(await Promise.all(requests)).toEqual(Array(IN_FLIGHT).fill('TypeError'));
+  expect(lines.find((l) => /grace period over/.test(String(l.msg)))?.inFlight).toBe(IN_FLIGHT);
+  expect(lines.at(-1)?.msg).toBe('stopped');
+});
