@@ -1,9 +1,6 @@
 import { GraphQLError, type GraphQLErrorExtensions } from 'graphql';
 import type { FetchAPI, Plugin } from 'graphql-yoga';
 
-/** graphql-yoga's own default, kept so turning its limit off changes no answer. */
-export const MAX_REQUEST_BYTES = 25_000_000;
-
 /**
  * Worded and coded as graphql-yoga's own refusal, so clients see what they saw before; the code is
  * yoga's HTTP-level one, outside the contract's ErrorCode list, hence the cast.
@@ -20,9 +17,11 @@ function tooLarge(): GraphQLError {
  * which cost more than parsing and executing a small mutation. Here a request with a Content-Length
  * is judged by that header alone: Node's HTTP parser never hands over more body than it announces, and
  * itself refuses a malformed or duplicated Content-Length and one sent with Transfer-Encoding. Only a
- * body without one, i.e. chunked, is counted while it is read.
+ * body without one, i.e. chunked, is counted while it is read: this plugin must come after any plugin
+ * that replaces the request parser to read the body (strictRequestBody), so that its parser reads the
+ * counted body and a chunked body that never ends is refused once it passes the limit.
  */
-export function requestSizeLimit(maxBytes: number = MAX_REQUEST_BYTES): Plugin {
+export function requestSizeLimit(maxBytes: number): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       const contentLength = request.headers.get('content-length');
