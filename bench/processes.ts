@@ -29,7 +29,8 @@ export function startProcess(
     child.once('exit', onExit);
     child.once('error', reject);
     child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
       if (ready) return;
       output.push(line);
       let parsed: unknown;
@@ -40,6 +41,9 @@ export function startProcess(
       }
       if (isReady(parsed)) {
         ready = true;
+        // From now on the output (the gateway's request log) is drained unread, to cost the bench little.
+        lines.close();
+        child.stdout!.on('data', () => {}).resume();
         resolve({ child, ready: parsed });
       }
     });

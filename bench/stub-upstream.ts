@@ -1,16 +1,18 @@
 /**
  * The upstream the benchmark runs against: IdentityNow's `/oauth-clients/{id}` and authentik's
- * `/sources/oauth/{slug}/`, answering every GET and PATCH with one prepared body. It reads each request
- * body (a real upstream must) but never parses it, so the stub costs as little as an HTTP server can,
- * and what the benchmark measures is the client in front of it. Run as its own process; it prints
- * `{"port":N}` once it listens.
+ * `/sources/oauth/{slug}/`, answering every GET and PATCH with a prepared body carrying the id or slug
+ * asked for. It reads each request body (a real upstream must) but never parses it, so the stub costs
+ * as little as an HTTP server can, and what the benchmark measures is the client in front of it. Run
+ * as its own process; it prints `{"port":N}` once it listens.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AUTHENTIK_ROOT, IDENTITYNOW_ROOT, SOURCE_SLUG, CLIENT_ID } from './workload.js';
+import { AUTHENTIK_ROOT, IDENTITYNOW_ROOT } from './workload.js';
+
+const ID = '\u0000id\u0000';
 
 const identityNowClient = {
-  id: CLIENT_ID,
+  id: ID,
   businessName: 'Acme-Solar',
   homepageUrl: 'http://localhost:12345',
   name: 'Demo API Client',
@@ -36,7 +38,7 @@ const identityNowClient = {
 const authentikSource = {
   pk: '9a1a2f9e-3c0e-4c55-9a41-6f3c6a1e2b10',
   name: 'GitHub',
-  slug: SOURCE_SLUG,
+  slug: ID,
   enabled: true,
   authentication_flow: null,
   enrollment_flow: null,
@@ -76,25 +78,45 @@ const authentikSource = {
   oidc_jwks: {},
 };
 
-const CLIENT_BODY = Buffer.from(JSON.stringify(identityNowClient));
-const SOURCE_BODY = Buffer.from(JSON.stringify(authentikSource));
-const NOT_FOUND_BODY = Buffer.from(JSON.stringify({ detail: 'Not found.' }));
+/** A body as two halves around the id, so each answer costs one concatenation. */
+function template(resource: object): [string, string] {
+  const [before, after] = JSON.stringify(resource).split(JSON.stringify(ID)) as [string, string];
+  return [before, after];
+}
 
-const routes = new Map<string, Buffer>([
-  [`${IDENTITYNOW_ROOT}/oauth-clients/${CLIENT_ID}`, CLIENT_BODY],
-  [`${AUTHENTIK_ROOT}/sources/oauth/${SOURCE_SLUG}/`, SOURCE_BODY],
-]);
+const routes: Array<{ prefix: string; suffix: string; body: [string, string] }> = [
+  { prefix: `${IDENTITYNOW_ROOT}/oauth-clients/`, suffix: '', body: template(identityNowClient) },
+  { prefix: `${AUTHENTIK_ROOT}/sources/oauth/`, suffix: '/', body: template(authentikSource) },
+];
 
-function answer(res: ServerResponse, status: number, body: Buffer): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length });
+const NOT_FOUND = JSON.stringify({ detail: 'Not found.' });
+
+/** The prepared body for GET or PATCH of one resource, or undefined. */
+function bodyFor(method: string | undefined, url: string): string | undefined {
+  if (method !== 'GET' && method !== 'PATCH') return undefined;
+  for (const route of routes) {
+    if (!url.startsWith(route.prefix) || !url.endsWith(route.suffix)) continue;
+    const id = url.slice(route.prefix.length, url.length - route.suffix.length);
+    if (id === '' || id.includes('/') || id.includes('?')) return undefined;
+    try {
+      return route.body[0] + JSON.stringify(decodeURIComponent(id)) + route.body[1];
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function answer(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
 const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-  const body = req.method === 'GET' || req.method === 'PATCH' ? routes.get(req.url ?? '') : undefined;
+  const body = bodyFor(req.method, req.url ?? '');
   // Drain the request before answering, as any upstream that reads the patch would.
   req.on('data', () => {});
-  req.on('end', () => (body ? answer(res, 200, body) : answer(res, 404, NOT_FOUND_BODY)));
+  req.on('end', () => (body ? answer(res, 200, body) : answer(res, 404, NOT_FOUND)));
 });
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {

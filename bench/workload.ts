@@ -98,9 +98,12 @@ export function aliasedPatches(count: number): HttpRequest {
   return graphql(`mutation Aliased($id: ID!) { ${fields.join(' ')} }`, { id: CLIENT_ID });
 }
 
-/** Federation's entity lookup, `count` IdentityNow clients in one request. */
+/** Federation's entity lookup, `count` different IdentityNow clients in one request (one GET each). */
 export function entities(count: number): HttpRequest {
-  const representations = Array.from({ length: count }, () => ({ __typename: 'IdentityNowOAuthClient', id: CLIENT_ID }));
+  const representations = Array.from({ length: count }, (_, i) => ({
+    __typename: 'IdentityNowOAuthClient',
+    id: `${CLIENT_ID.slice(0, -4)}${i.toString(16).padStart(4, '0')}`,
+  }));
   return graphql(
     `query Entities($representations: [_Any!]!) { _entities(representations: $representations) { ... on IdentityNowOAuthClient ${CLIENT_SELECTION} } }`,
     { representations },
