@@ -1,4 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { API_KEY_HEADER, callerAuthenticator } from './caller-auth.js';
 import type { Config, ServiceId } from './config.js';
@@ -94,7 +93,9 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     landingPage: false,
     graphiql: config.graphiql ? { title: 'OAuth gateway', defaultQuery: EXAMPLE_QUERY } : false,
     // GraphiQL's assets are served by the gateway itself, so it works where the CDN is out of reach.
-    renderGraphiQL,
+    // They are 9 MB of script (about 35 MB of memory), so they are loaded with the first page asked
+    // for, and never where GraphiQL is off (production).
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     logging: serverLogger,
     // Unexpected errors answer "Unexpected error." whatever NODE_ENV says; only coded errors carry their message.
     maskedErrors: { isDev: false },

@@ -9,7 +9,29 @@ const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40
 
 export type LogSink = (line: string) => void;
 
-let sink: LogSink = (line) => process.stdout.write(`${line}\n`);
+// Lines logged in one turn of the event loop leave in one write: writes to a pipe or a file are
+// synchronous, and under load one per request line cost more than building the lines.
+let pending: string[] = [];
+let flushScheduled = false;
+
+function flush(): void {
+  flushScheduled = false;
+  if (pending.length === 0) return;
+  const text = `${pending.join('\n')}\n`;
+  pending = [];
+  process.stdout.write(text);
+}
+
+// process.exit() skips the scheduled flush; the last lines (a fatal error, "stopped") must not be lost.
+process.on('exit', flush);
+
+let sink: LogSink = (line) => {
+  pending.push(line);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+};
 let threshold = LEVELS.info;
 
 export function configureLog(options: { sink?: LogSink; level?: Level }): void {
