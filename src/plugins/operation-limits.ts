@@ -203,35 +203,56 @@ function literalsRule(maxStringLength: number): ValidationRule {
   };
 }
 
+/** A value inside the variables, with how it was reached; its path is spelled out only for an error. */
+interface Visit {
+  value: unknown;
+  parent: Visit | undefined;
+  key: string | number;
+  depth: number;
+}
+
+function pathOf(visit: Visit): string {
+  let path = '';
+  for (let at: Visit | undefined = visit; at?.parent; at = at.parent) {
+    path = typeof at.key === 'number' ? `[${at.key}]${path}` : at.parent.parent ? `.${at.key}${path}` : `${at.key}${path}`;
+  }
+  return path === '' ? 'variables' : path;
+}
+
 /**
  * The variables as sent: every string within maxStringLength, nesting within MAX_VALUE_NESTING,
- * and no "__proto__" key. Checked without recursion, so no input can exhaust the stack here.
+ * and no "__proto__" key. Checked without recursion, so no input can exhaust the stack here, and
+ * without building a path for every value (1,000-operation patches are checked on every request).
  */
 export function variablesProblem(variables: unknown, maxStringLength: number): GraphQLError | undefined {
-  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: variables, path: '', depth: 0 }];
+  const stack: Visit[] = [{ value: variables, parent: undefined, key: '', depth: 0 }];
   while (stack.length > 0) {
-    const { value, path, depth } = stack.pop()!;
-    const field = path === '' ? 'variables' : path;
+    const visit = stack.pop()!;
+    const { value, depth } = visit;
     if (typeof value === 'string') {
       if (value.length > maxStringLength) {
+        const field = pathOf(visit);
         return limitExceeded({ name: 'stringLength', max: maxStringLength }, `${field} is longer than ${maxStringLength} characters.`, field);
       }
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
     if (depth > MAX_VALUE_NESTING) {
+      const field = pathOf(visit);
       return limitExceeded({ name: 'nesting', max: MAX_VALUE_NESTING }, `${field} is nested more than ${MAX_VALUE_NESTING} levels deep.`, field);
     }
     if (Array.isArray(value)) {
-      value.forEach((item, i) => stack.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 }));
+      for (let i = 0; i < value.length; i += 1) stack.push({ value: value[i], parent: visit, key: i, depth: depth + 1 });
       continue;
     }
-    for (const [key, item] of Object.entries(value)) {
-      if (key === '__proto__') return badUserInput([{ field, messages: ['"__proto__" is not accepted as an object key.'] }]);
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      if (key === '__proto__') return badUserInput([{ field: pathOf(visit), messages: ['"__proto__" is not accepted as an object key.'] }]);
       if (key.length > maxStringLength) {
+        const field = pathOf(visit);
         return limitExceeded({ name: 'stringLength', max: maxStringLength }, `A key in ${field} is longer than ${maxStringLength} characters.`, field);
       }
-      stack.push({ value: item, path: path === '' ? key : `${path}.${key}`, depth: depth + 1 });
+      stack.push({ value: (value as Record<string, unknown>)[key], parent: visit, key, depth: depth + 1 });
     }
   }
   return undefined;
