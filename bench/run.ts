@@ -23,6 +23,7 @@ import {
   directPatch,
   entities,
   ENTITIES_PROBE,
+  GATEWAY_API_KEY,
   gatewayPatch,
   IDENTITYNOW_ROOT,
   RAISED_LIMITS,
@@ -138,6 +139,7 @@ function gatewayEnv(stubOrigin: string): NodeJS.ProcessEnv {
     IDENTITYNOW_TOKEN: UPSTREAM_TOKEN,
     AUTHENTIK_URL: stubOrigin + AUTHENTIK_ROOT,
     AUTHENTIK_TOKEN: UPSTREAM_TOKEN,
+    GATEWAY_API_KEYS: GATEWAY_API_KEY,
     ...RAISED_LIMITS,
   };
 }
@@ -305,7 +307,8 @@ async function main(): Promise<void> {
     const info = machine();
     process.stdout.write(
       `stub upstream ${stubOrigin}; ${info.cpus} CPUs (${info.cpuModel}), Node ${info.node}, graphql-yoga ${info.graphqlYoga}\n` +
-        `each scenario: ${WARMUP_SECONDS} s warm-up, then ${DURATION_SECONDS} s measured; a fresh gateway process for each gateway scenario\n\n`,
+        `each scenario: ${WARMUP_SECONDS} s warm-up, then ${DURATION_SECONDS} s measured; a fresh gateway process for each gateway scenario\n` +
+        `limits raised for the bench: ${Object.entries(RAISED_LIMITS).map(([name, value]) => `${name}=${value}`).join(', ')}\n\n`,
     );
     for (const scenario of scenarios()) {
       const name = `${scenario.target.padEnd(7)} ${scenario.label} (${scenario.vendor}), ${scenario.connections} conn`;
