@@ -13,6 +13,12 @@ export interface Started {
  * Spawns a process and resolves with the first stdout line (parsed as JSON) that `isReady` accepts;
  * rejects if the process exits first. stdout keeps being drained afterwards so it never blocks.
  */
+// Children still running when the bench exits (an error, a closed stdout) are killed with it.
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export function startProcess(
   command: string,
   args: string[],
@@ -20,6 +26,8 @@ export function startProcess(
   isReady: (line: unknown) => boolean,
 ): Promise<Started> {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const output: string[] = [];
   return new Promise<Started>((resolve, reject) => {
     let ready = false;
@@ -66,6 +74,8 @@ export function stopProcess(child: ChildProcess, graceMs = 15_000): Promise<void
 /** Runs a process to completion and returns its stdout; rejects with its stderr on a non-zero exit. */
 export function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
