@@ -8,7 +8,8 @@
  * work in one request. Prints tables and writes bench/results/<time>.json.
  *
  * Options: --quick (short runs), --no-build (use dist/ as it is), --only <group>[,<group>] (rest, aliases,
- * patch-ops, entities), --profile (the gateway runs under --cpu-prof and the top costs are printed).
+ * patch-ops, entities), --profile (the gateway runs under --cpu-prof and the top costs are printed),
+ * --node-flags "<flags>" (Node options for the gateway process, e.g. "--max-old-space-size=256").
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -43,6 +44,7 @@ const option = (name: string) => {
 };
 
 const QUICK = flag('--quick');
+const NODE_FLAGS = (option('--node-flags') ?? '').split(' ').filter((f) => f !== '');
 const PROFILE = flag('--profile');
 const WARMUP_SECONDS = QUICK ? 1 : 2;
 const DURATION_SECONDS = QUICK ? 2 : 5;
@@ -145,7 +147,7 @@ function gatewayEnv(stubOrigin: string): NodeJS.ProcessEnv {
 }
 
 async function startGateway(stubOrigin: string, profileDir: string | undefined): Promise<{ started: Started; origin: string }> {
-  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const nodeArgs = [...NODE_FLAGS, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])];
   const started = await startProcess(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.js')], gatewayEnv(stubOrigin), (line) =>
     typeof (line as { msg?: unknown }).msg === 'string' && (line as { msg: string }).msg.startsWith('gateway listening on '),
   );
@@ -308,7 +310,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       `stub upstream ${stubOrigin}; ${info.cpus} CPUs (${info.cpuModel}), Node ${info.node}, graphql-yoga ${info.graphqlYoga}\n` +
         `each scenario: ${WARMUP_SECONDS} s warm-up, then ${DURATION_SECONDS} s measured; a fresh gateway process for each gateway scenario\n` +
-        `limits raised for the bench: ${Object.entries(RAISED_LIMITS).map(([name, value]) => `${name}=${value}`).join(', ')}\n\n`,
+        `limits raised for the bench: ${Object.entries(RAISED_LIMITS).map(([name, value]) => `${name}=${value}`).join(', ')}\n` +
+        `gateway: node ${[...NODE_FLAGS, 'dist/main.js'].join(' ')}, NODE_ENV=production\n\n`,
     );
     for (const scenario of scenarios()) {
       const name = `${scenario.target.padEnd(7)} ${scenario.label} (${scenario.vendor}), ${scenario.connections} conn`;
@@ -333,7 +336,7 @@ async function main(): Promise<void> {
     const file = join(RESULTS_DIR, `${stamp}.json`);
     writeFileSync(
       file,
-      JSON.stringify({ time: new Date().toISOString(), machine: info, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS, raisedLimits: RAISED_LIMITS, scenarios: measured, summary }, null, 2),
+      JSON.stringify({ time: new Date().toISOString(), machine: info, gatewayNodeFlags: NODE_FLAGS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS, raisedLimits: RAISED_LIMITS, scenarios: measured, summary }, null, 2),
     );
     process.stdout.write(`\nresults: ${file}\n`);
   } finally {
