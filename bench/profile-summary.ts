@@ -21,7 +21,7 @@ interface Profile {
 
 /** node_modules/<pkg> (scoped too), dist/<file> or src/<file>, node:internal, or the V8 pseudo-frames. */
 function area(url: string, functionName: string): string {
-  if (!url) return `(${functionName || 'native'})`;
+  if (!url) return functionName.startsWith('(') ? functionName : `(${functionName || 'native'})`;
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (modules) return modules[1]!;
   const own = /\/(dist|src|bench)\/(.+)$/.exec(url);

@@ -55,8 +55,7 @@ export function graphqlNames(fields: WritableFields): Record<string, string> {
 export function partialUpdateBody(input: Record<string, unknown>, fields: WritableFields): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   const errors: FieldError[] = [];
-  for (const [upstream, field] of Object.entries(fields)) {
-    const gqlName = camelCase(upstream);
+  for (const [upstream, gqlName, field] of namePairs(fields)) {
     if (!Object.hasOwn(input, gqlName) || input[gqlName] === undefined) continue;
     const value = input[gqlName];
     const problem = checkValue(value, field.schema);
@@ -66,4 +65,16 @@ export function partialUpdateBody(input: Record<string, unknown>, fields: Writab
   if (errors.length > 0) throw badUserInput(errors);
   if (Object.keys(body).length === 0) throw badUserInput([{ field: 'input', messages: ['Name at least one field to change.'] }]);
   return body;
+}
+
+// Computed once per resource: a regex replace per writable field on every update showed in profiles.
+const pairsByFields = new WeakMap<WritableFields, Array<[string, string, WritableField]>>();
+
+function namePairs(fields: WritableFields): Array<[string, string, WritableField]> {
+  let pairs = pairsByFields.get(fields);
+  if (!pairs) {
+    pairs = Object.entries(fields).map(([upstream, field]) => [upstream, camelCase(upstream), field]);
+    pairsByFields.set(fields, pairs);
+  }
+  return pairs;
 }
