@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { closedPort } from './helpers/ports.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
 import { json, startStub, text, type Stub } from './helpers/stub.js';
 import { identityNowError, IDN_ID, LD_ID } from './fixtures/upstream-bodies.js';
@@ -235,11 +235,3 @@ describe('transport failures', () => {
     }
   });
 });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

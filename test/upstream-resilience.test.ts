@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configureLog } from '../src/log.js';
 import { identityNowClient, IDN_ID } from './fixtures/upstream-bodies.js';
+import { closedPort } from './helpers/ports.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
 import { json, startStub, text, type Stub } from './helpers/stub.js';
 
@@ -353,13 +354,6 @@ describe('connection pooling', () => {
   });
 });
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A stub that starts listening on `port` the moment `ready()` turns true (checked on every log line). */
 async function startStubOn(port: number, handler: Parameters<typeof startStub>[0], ready: () => boolean) {

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configureLog } from '../src/log.js';
 import { identityNowClient, IDN_ID } from './fixtures/upstream-bodies.js';
+import { closedPort } from './helpers/ports.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
 import { json, startStub, text, type RecordedRequest, type Stub } from './helpers/stub.js';
 
@@ -221,11 +221,3 @@ describe('a token endpoint that fails', () => {
     expect(patches()).toHaveLength(1);
   });
 });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
