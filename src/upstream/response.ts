@@ -52,6 +52,20 @@ export function upstreamFailure(res: UpstreamResponse, ctx: ResponseContext): Gr
   });
 }
 
+/** A 2xx answer that is JSON but not what the vendor's spec promises, e.g. "an OAuth client". */
+export function unexpectedBody(service: ServiceId, operation: string, what: string): GraphQLError {
+  return gatewayError('UPSTREAM_ERROR', `${service} answered with a body that is not ${what}.`, {
+    upstream: { service, status: 200, operation },
+  });
+}
+
+/** The body read into its GraphQL shape, or UPSTREAM_ERROR when it is not `what`. */
+export function expectShape<T>(body: unknown, toShape: (value: unknown) => T | undefined, service: ServiceId, operation: string, what: string): T {
+  const shape = toShape(body);
+  if (shape === undefined) throw unexpectedBody(service, operation, what);
+  return shape;
+}
+
 /** A vendor body that does not have the documented shape must not turn into a crash. */
 function safeParse(parse: VendorErrorParser, json: unknown): VendorError {
   try {

@@ -1,8 +1,9 @@
 import type { ArgBuilder } from '@pothos/core';
 import type { Types } from '../../builder.js';
-import { badUserInput, gatewayError } from '../../errors.js';
+import { badUserInput } from '../../errors.js';
 import { asObject } from '../../upstream-values.js';
 import type { ListParams } from './client.js';
+import { unexpectedBody } from '../../upstream/response.js';
 
 /** The paging and search arguments authentik's list endpoints share. */
 export function listArgs(arg: ArgBuilder<Types>) {
@@ -32,9 +33,7 @@ export function listParams(args: { page?: number | null; pageSize?: number | nul
 export function results(body: unknown, operation: string): unknown[] {
   const page = asObject(body);
   if (!page || !Array.isArray(page.results)) {
-    throw gatewayError('UPSTREAM_ERROR', 'authentik answered with a body that is not a paginated list.', {
-      upstream: { service: 'authentik', status: 200, operation },
-    });
+    throw unexpectedBody('authentik', operation, 'a paginated list');
   }
   return page.results;
 }

@@ -1,11 +1,11 @@
 import { builder } from '../../builder.js';
 import { upstreamOf, type Context } from '../../context.js';
-import { gatewayError } from '../../errors.js';
 import { checkSlug, isSlug, SLUG_MAX_LENGTH, SLUG_PATTERN } from '../../path-args.js';
 import { asObject, bool, enumValue, json, str, strList, upstreamEnum } from '../../upstream-values.js';
 import { list, partialUpdate, retrieve, type Resource } from './client.js';
 import { listArgs, listParams, results } from './list-args.js';
 import { graphqlNames, partialUpdateBody, partialUpdateInput, type WritableFields } from './partial-update.js';
+import { expectShape } from '../../upstream/response.js';
 
 // Enums of the authentik 2024.8 spec.
 export const POLICY_ENGINE_MODES = ['all', 'any'] as const;
@@ -169,13 +169,7 @@ export function toOAuthSource(value: unknown): AuthentikOAuthSourceShape | undef
 }
 
 function requireSource(value: unknown, operation: string): AuthentikOAuthSourceShape {
-  const source = toOAuthSource(value);
-  if (!source) {
-    throw gatewayError('UPSTREAM_ERROR', 'authentik answered with a body that is not an OAuth source.', {
-      upstream: { service: 'authentik', status: 200, operation },
-    });
-  }
-  return source;
+  return expectShape(value, toOAuthSource, 'authentik', operation, 'an OAuth source');
 }
 
 const AuthentikSourceType = builder.objectRef<AuthentikSourceTypeShape>('AuthentikSourceType').implement({

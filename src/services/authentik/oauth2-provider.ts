@@ -1,11 +1,11 @@
 import { builder } from '../../builder.js';
 import { upstreamOf, type Context } from '../../context.js';
-import { gatewayError } from '../../errors.js';
 import { checkPositiveInteger, positiveInteger } from '../../path-args.js';
 import { asObject, bool, enumValue, int, str, strList, upstreamEnum } from '../../upstream-values.js';
 import { list, partialUpdate, retrieve, type Resource } from './client.js';
 import { listArgs, listParams, results } from './list-args.js';
 import { graphqlNames, partialUpdateBody, partialUpdateInput, type WritableFields } from './partial-update.js';
+import { expectShape } from '../../upstream/response.js';
 
 // Enums of the authentik 2024.8 spec.
 export const CLIENT_TYPES = ['confidential', 'public'] as const;
@@ -115,13 +115,7 @@ export function toOAuth2Provider(value: unknown): AuthentikOAuth2ProviderShape |
 }
 
 function requireProvider(value: unknown, operation: string): AuthentikOAuth2ProviderShape {
-  const provider = toOAuth2Provider(value);
-  if (!provider) {
-    throw gatewayError('UPSTREAM_ERROR', 'authentik answered with a body that is not an OAuth2 provider.', {
-      upstream: { service: 'authentik', status: 200, operation },
-    });
-  }
-  return provider;
+  return expectShape(value, toOAuth2Provider, 'authentik', operation, 'an OAuth2 provider');
 }
 
 export const AuthentikOAuth2Provider = builder.objectRef<AuthentikOAuth2ProviderShape>('AuthentikOAuth2Provider').implement({

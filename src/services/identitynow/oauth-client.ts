@@ -6,6 +6,7 @@ import { checkId, isId } from '../../path-args.js';
 import { asObject, bool, dateTime, enumList, enumValue, int, str, strList, type Raw } from '../../upstream-values.js';
 import { INT32 } from '../../value-schema.js';
 import { getOauthClient, listOauthClients, patchOauthClient } from './client.js';
+import { expectShape, unexpectedBody } from '../../upstream/response.js';
 
 // Enums of the IdentityNow beta spec (GrantType, AccessType, ClientType).
 export const GRANT_TYPES = ['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE', 'REFRESH_TOKEN'] as const;
@@ -88,14 +89,8 @@ export function toIdentityNowClient(value: unknown): IdentityNowOAuthClientShape
   };
 }
 
-function requireClient(value: unknown, operation: string, status = 200): IdentityNowOAuthClientShape {
-  const client = toIdentityNowClient(value);
-  if (!client) {
-    throw gatewayError('UPSTREAM_ERROR', 'identitynow answered with a body that is not an OAuth client.', {
-      upstream: { service: 'identitynow', status, operation },
-    });
-  }
-  return client;
+function requireClient(value: unknown, operation: string): IdentityNowOAuthClientShape {
+  return expectShape(value, toIdentityNowClient, 'identitynow', operation, 'an OAuth client');
 }
 
 export const IdentityNowOAuthClient = builder.objectRef<IdentityNowOAuthClientShape>('IdentityNowOAuthClient').implement({
@@ -157,17 +152,11 @@ builder.queryFields((t) => ({
     },
     resolve: async (_root, args, ctx) => {
       const body = await listOauthClients(upstreamOf(ctx, 'identitynow', 'listOauthClients'), args.filters ?? undefined);
-      if (!Array.isArray(body)) throw requireListError();
+      if (!Array.isArray(body)) throw unexpectedBody('identitynow', 'listOauthClients', 'a list of OAuth clients');
       return body.map((item) => requireClient(item, 'listOauthClients'));
     },
   }),
 }));
-
-function requireListError() {
-  return gatewayError('UPSTREAM_ERROR', 'identitynow answered with a body that is not a list of OAuth clients.', {
-    upstream: { service: 'identitynow', status: 200, operation: 'listOauthClients' },
-  });
-}
 
 builder.mutationField('patchOAuthClient', (t) =>
   t.field({

@@ -5,6 +5,7 @@ import { checkPatch, JsonPatchOperationInput, sendPatch, type PatchOperation, ty
 import { checkId, isId } from '../../path-args.js';
 import { asObject, dateTime, str } from '../../upstream-values.js';
 import { getOAuthClientById, getOAuthClients, patchOAuthClient } from './client.js';
+import { expectShape, unexpectedBody } from '../../upstream/response.js';
 
 /** "Only name, description, and redirectUri may be patched"; the spec's Client requires name and redirectUri. */
 export const LAUNCHDARKLY_PATCH_RULES: PatchRules = {
@@ -41,13 +42,7 @@ export function toLaunchDarklyClient(value: unknown): LaunchDarklyOAuthClientSha
 }
 
 function requireClient(value: unknown, operation: string): LaunchDarklyOAuthClientShape {
-  const client = toLaunchDarklyClient(value);
-  if (!client) {
-    throw gatewayError('UPSTREAM_ERROR', 'launchdarkly answered with a body that is not an OAuth client.', {
-      upstream: { service: 'launchdarkly', status: 200, operation },
-    });
-  }
-  return client;
+  return expectShape(value, toLaunchDarklyClient, 'launchdarkly', operation, 'an OAuth client');
 }
 
 export const LaunchDarklyOAuthClient = builder.objectRef<LaunchDarklyOAuthClientShape>('LaunchDarklyOAuthClient').implement({
@@ -88,9 +83,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, _args, ctx) => {
       const body = asObject(await getOAuthClients(upstreamOf(ctx, 'launchdarkly', 'getOAuthClients')));
       if (!body || !Array.isArray(body.items)) {
-        throw gatewayError('UPSTREAM_ERROR', 'launchdarkly answered with a body that is not a client collection.', {
-          upstream: { service: 'launchdarkly', status: 200, operation: 'getOAuthClients' },
-        });
+        throw unexpectedBody('launchdarkly', 'getOAuthClients', 'a client collection');
       }
       return body.items.map((item) => requireClient(item, 'getOAuthClients'));
     },
