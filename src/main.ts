@@ -2,10 +2,12 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, sandboxConfig, SERVICE_IDS, type Config } from './config.js';
 import { createGateway } from './gateway.js';
+import { limitHeapGrowth } from './heap.js';
 import { log } from './log.js';
 import { startSandbox, type Sandbox } from './sandbox/index.js';
 
 async function main(): Promise<void> {
+  limitHeapGrowth();
   let config: Config;
   try {
     config = loadConfig();
