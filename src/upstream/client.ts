@@ -1,4 +1,5 @@
 import type { GraphQLError } from 'graphql';
+import type { Pool } from 'undici';
 import type { ServiceConfig, ServiceId, UpstreamLimits } from '../config.js';
 import { gatewayError, type UpstreamInfo } from '../errors.js';
 import { log } from '../log.js';
@@ -74,18 +75,19 @@ export class UpstreamClient implements Upstream {
   private readonly url: URL;
   private readonly basePath: string;
   private readonly credential: CredentialSource;
+  private readonly pool: Pool;
 
   constructor(
     readonly service: ServiceId,
     config: ServiceConfig,
     private readonly scheme: AuthScheme,
     private readonly limits: UpstreamLimits,
-    private readonly pools: UpstreamPools,
+    pools: UpstreamPools,
     clock: Clock = systemClock,
   ) {
     this.url = new URL(config.url);
     this.basePath = this.url.pathname.replace(/\/+$/, '');
-    pools.for(this.url);
+    this.pool = pools.for(this.url);
     this.credential = credentialSource(service, config.credential, scheme, pools, limits, clock);
   }
 
@@ -134,7 +136,7 @@ export class UpstreamClient implements Upstream {
     }
     const options = { origin: this.url.origin, path: this.basePath + req.path, method: req.method, headers, body, signal };
     return withRetries(
-      () => exchange(this.pools.for(this.url), options, this.limits.maxResponseBytes),
+      () => exchange(this.pool, options, this.limits.maxResponseBytes),
       {
         idempotent: req.method === 'GET',
         policy: this.limits.retry,
