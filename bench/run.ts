@@ -7,7 +7,7 @@
  * and as the same change through the gateway's mutation, in the same run; then how cost grows with the
  * work in one request. Prints tables and writes bench/results/<time>.json.
  *
- * Options: --quick (short runs), --no-build (use dist/ as it is), --only <group>[,<group>] (rest, aliases,
+ * Options: --quick (short runs), --no-build (use dist/ as it is), --only <group>[,<group>] (rest, reference, aliases,
  * patch-ops, entities), --profile (the gateway runs under --cpu-prof and the top costs are printed),
  * --node-flags "<flags>" (Node options for the gateway process, e.g. "--max-old-space-size=256").
  */
@@ -51,12 +51,15 @@ const DURATION_SECONDS = QUICK ? 2 : 5;
 const CONNECTIONS = PROFILE ? [32] : [1, 32, 128];
 /** The work-scaling scenarios run at the connection count the targets are set for. */
 const SCALING_CONNECTIONS = 32;
-const GROUPS = new Set((option('--only') ?? (PROFILE ? 'rest' : 'rest,aliases,patch-ops,entities')).split(','));
+const GROUPS = new Set((option('--only') ?? (PROFILE ? 'rest' : 'rest,reference,aliases,patch-ops,entities')).split(','));
 
-type Target = 'direct' | 'gateway';
+/** Where the load goes: the stub itself, the gateway, or one of the yardstick servers (reference-server.ts). */
+type Target = 'direct' | 'gateway' | ReferenceServer;
+type ReferenceServer = 'minimal-yoga' | 'minimal-yoga-unlimited' | 'node-proxy';
+const REFERENCE_SERVERS: readonly ReferenceServer[] = ['minimal-yoga', 'minimal-yoga-unlimited', 'node-proxy'];
 
 interface Scenario {
-  group: 'rest' | 'aliases' | 'patch-ops' | 'entities';
+  group: 'rest' | 'reference' | 'aliases' | 'patch-ops' | 'entities';
   label: string;
   vendor: Vendor;
   target: Target;
@@ -69,10 +72,10 @@ interface Scenario {
 interface Measured extends Scenario {
   result?: LoadResult;
   skipped?: string;
-  /** The gateway process's peak RSS (bytes), from its start to the end of the scenario. */
-  gatewayPeakRss?: number;
-  /** Gateway CPU time per request, microseconds. */
-  gatewayCpuUsPerRequest?: number;
+  /** The peak RSS (bytes) of the process under test (gateway or yardstick), from its start to the end of the scenario. */
+  serverPeakRss?: number;
+  /** CPU time of the process under test per request, microseconds. */
+  serverCpuUsPerRequest?: number;
   /**
    * Share of the machine's CPU time used by processes other than the bench's own during the scenario:
    * anything much above 0 means the numbers were taken on a busy machine.
@@ -93,6 +96,13 @@ function scenarios(): Scenario[] {
     }
   }
   const connections = SCALING_CONNECTIONS;
+  if (GROUPS.has('reference')) {
+    const label = `PATCH ${IDENTITYNOW_ROOT}/oauth-clients/{id}`;
+    if (!GROUPS.has('rest')) list.push({ group: 'rest', label, vendor: 'identitynow', target: 'direct', connections, request: directPatch('identitynow'), upstreamCalls: 1 });
+    for (const target of REFERENCE_SERVERS) {
+      list.push({ group: 'reference', label, vendor: 'identitynow', target, connections, request: gatewayPatch('identitynow'), upstreamCalls: 1 });
+    }
+  }
   if (GROUPS.has('aliases')) {
     for (const n of [1, 10, 50]) {
       list.push({ group: 'aliases', label: `${n} aliased mutation${n > 1 ? 's' : ''}`, vendor: 'identitynow', target: 'gateway', connections, request: aliasedPatches(n), upstreamCalls: n });
@@ -155,6 +165,13 @@ async function startGateway(stubOrigin: string, profileDir: string | undefined):
   return { started, origin: `http://127.0.0.1:${port}` };
 }
 
+async function startReference(server: ReferenceServer, stubOrigin: string): Promise<{ started: Started; origin: string }> {
+  const started = await startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/reference-server.ts'), server, stubOrigin], { PATH: process.env.PATH }, (line) =>
+    typeof (line as { port?: unknown }).port === 'number',
+  );
+  return { started, origin: `http://127.0.0.1:${(started.ready as { port: number }).port}` };
+}
+
 function machine() {
   const yoga = JSON.parse(readFileSync(join(ROOT, 'node_modules/graphql-yoga/package.json'), 'utf8')) as { version: string };
   return {
@@ -175,8 +192,9 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), `|${widths.map((w, i) => (i < 2 ? ':' : '-') + '-'.repeat(w) + (i < 2 ? '-' : ':')).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
+/** The same REST call sent straight to the stub, in this run. */
 function pair(measured: Measured[], s: Measured): Measured | undefined {
-  return measured.find((m) => m.target === 'direct' && m.group === s.group && m.label === s.label && m.connections === s.connections);
+  return measured.find((m) => m.target === 'direct' && m.label === s.label && m.connections === s.connections);
 }
 
 function restTable(measured: Measured[]): string {
@@ -195,8 +213,8 @@ function restTable(measured: Measured[]): string {
         `${fmt(gr?.p50, 2)} / ${fmt(gr?.p99, 2)}`,
         dr && gr ? `${(gr.rps / dr.rps).toFixed(2)}×` : '—',
         dr && gr ? `+${fmt(gr.p50 - dr.p50, 2)} / +${fmt(gr.p99 - dr.p99, 2)}` : '—',
-        fmt(g.gatewayCpuUsPerRequest),
-        mb(g.gatewayPeakRss),
+        fmt(g.serverCpuUsPerRequest),
+        mb(g.serverPeakRss),
         gr ? String(gr.errorResponses + gr.transportErrors) : '—',
       ];
     });
@@ -208,7 +226,7 @@ function restTable(measured: Measured[]): string {
 
 function scalingTable(measured: Measured[]): string {
   const rows = measured
-    .filter((m) => m.group !== 'rest' && m.target === 'gateway')
+    .filter((m) => m.group !== 'rest' && m.group !== 'reference' && m.target === 'gateway')
     .map((g) => {
       const d = pair(measured, g)?.result;
       const gr = g.result;
@@ -221,8 +239,8 @@ function scalingTable(measured: Measured[]): string {
         fmt(gr.rps * g.upstreamCalls),
         d ? fmt(d.rps) : '—',
         d ? `${(gr.rps / d.rps).toFixed(2)}×` : '—',
-        fmt(g.gatewayCpuUsPerRequest),
-        mb(g.gatewayPeakRss),
+        fmt(g.serverCpuUsPerRequest),
+        mb(g.serverPeakRss),
         String(gr.errorResponses + gr.transportErrors),
       ];
     });
@@ -232,17 +250,46 @@ function scalingTable(measured: Measured[]): string {
   );
 }
 
+/** The gateway beside the yardsticks, all taking the same IdentityNow patch request at 32 connections. */
+function referenceTable(measured: Measured[]): string {
+  const rows = measured
+    .filter((m) => m.vendor === 'identitynow' && m.connections === SCALING_CONNECTIONS && (m.group === 'reference' || (m.group === 'rest' && m.target === 'gateway')))
+    .map((m) => {
+      const d = pair(measured, m)?.result;
+      const r = m.result;
+      const name = m.target === 'gateway' ? 'the gateway' : m.target;
+      if (!r) return [name, String(m.connections), `skipped: ${m.skipped}`, '', '', '', '', ''];
+      return [
+        name,
+        String(m.connections),
+        fmt(r.rps),
+        `${fmt(r.p50, 2)} / ${fmt(r.p99, 2)}`,
+        d ? `${(r.rps / d.rps).toFixed(2)}×` : '—',
+        fmt(m.serverCpuUsPerRequest),
+        mb(m.serverPeakRss),
+        String(r.errorResponses + r.transportErrors),
+      ];
+    });
+  return table(['server (identitynow patch)', 'conns', 'req/s', 'p50/p99 ms', '÷ direct', 'CPU µs/req', 'peak RSS MB', 'errors'], rows);
+}
+
 function verdict(measured: Measured[]): string[] {
   const lines: string[] = [];
   const gateway = measured.filter((m) => m.target === 'gateway' && m.result);
   const errors = gateway.reduce((sum, m) => sum + m.result!.errorResponses + m.result!.transportErrors, 0);
-  const peak = Math.max(0, ...gateway.map((m) => m.gatewayPeakRss ?? 0));
+  const peak = Math.max(0, ...gateway.map((m) => m.serverPeakRss ?? 0));
   for (const g of measured.filter((m) => m.group === 'rest' && m.target === 'gateway' && m.connections === 32 && m.result)) {
     const d = pair(measured, g)?.result;
     if (d) lines.push(`${g.vendor} at 32 connections: ${(g.result!.rps / d.rps).toFixed(2)}× direct (target ≥ 0.35×)`);
   }
-  lines.push(`error responses through the gateway: ${errors} (target 0)`);
-  lines.push(`gateway peak RSS: ${mb(peak)} MB (target < 200 MB)`);
+  for (const m of measured.filter((x) => x.group === 'reference' && x.result)) {
+    const d = pair(measured, m)?.result;
+    if (d) lines.push(`yardstick ${m.target} at 32 connections: ${(m.result!.rps / d.rps).toFixed(2)}× direct`);
+  }
+  if (gateway.length > 0) {
+    lines.push(`error responses through the gateway: ${errors} (target 0)`);
+    lines.push(`gateway peak RSS: ${mb(peak)} MB (target < 200 MB)`);
+  }
   const busiest = Math.max(0, ...measured.map((m) => m.otherCpuShare ?? 0));
   if (busiest > 0.05) lines.push(`note: other processes used up to ${(100 * busiest).toFixed(0)}% of the CPUs during a scenario; numbers from a busy machine`);
   const sample = gateway.find((m) => m.result!.sampleError)?.result?.sampleError;
@@ -256,7 +303,12 @@ function verdict(measured: Measured[]): string[] {
  * times cover only the measured period.
  */
 async function measure(scenario: Scenario, stub: Started, stubOrigin: string, profileDir: string | undefined): Promise<Measured> {
-  const gateway = scenario.target === 'gateway' ? await startGateway(stubOrigin, profileDir) : undefined;
+  const gateway =
+    scenario.target === 'gateway'
+      ? await startGateway(stubOrigin, profileDir)
+      : scenario.target !== 'direct'
+        ? await startReference(scenario.target, stubOrigin)
+        : undefined;
   try {
     const origin = gateway?.origin ?? stubOrigin;
     if (scenario.group === 'entities') {
@@ -281,9 +333,9 @@ async function measure(scenario: Scenario, stub: Started, stubOrigin: string, pr
       m.otherCpuShare = Math.max(0, (after.machine.busy - before.machine.busy - ours) / (after.machine.total - before.machine.total));
     }
     if (gateway) {
-      if (used[0] !== undefined) m.gatewayCpuUsPerRequest = (used[0] * 1000) / result.requests;
+      if (used[0] !== undefined) m.serverCpuUsPerRequest = (used[0] * 1000) / result.requests;
       const peak = peakRss(gateway.started.child.pid!);
-      if (peak !== undefined) m.gatewayPeakRss = peak;
+      if (peak !== undefined) m.serverPeakRss = peak;
     }
     return m;
   } finally {
@@ -329,9 +381,10 @@ async function main(): Promise<void> {
     }
 
     const rest = restTable(measured);
+    const reference = referenceTable(measured);
     const scaling = scalingTable(measured);
     const summary = verdict(measured);
-    process.stdout.write(`\n${rest}\n\n${scaling}\n\n${summary.join('\n')}\n`);
+    process.stdout.write(`\n${rest}\n\n${reference}\n\n${scaling}\n\n${summary.join('\n')}\n`);
 
     const file = join(RESULTS_DIR, `${stamp}.json`);
     writeFileSync(
