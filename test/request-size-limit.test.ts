@@ -100,4 +100,16 @@ describe('request body size limit', () => {
     }
     expect(idn.requests).toHaveLength(2);
   });
+
+  it('reads a body of another content type yoga accepts (application/graphql) once, through the same limit', async () => {
+    const query = `mutation { patchOAuthClient(id: "${IDN_ID}", ops: [{ op: REPLACE, path: "/description", value: "café" }]) { id } }`;
+    const served = await post([query], { 'content-type': 'application/graphql' });
+    expect(served.status).toBe(200);
+    expect(served.body.data?.patchOAuthClient).toEqual({ id: IDN_ID });
+    expect(JSON.parse(idn.requests[0]!.body)).toEqual([{ op: 'replace', path: '/description', value: 'café' }]);
+
+    const refused = await post([`{ __typename }${' '.repeat(LIMIT)}`], { 'content-type': 'application/graphql' });
+    expect(refused.status).toBe(413);
+    expect(idn.requests).toHaveLength(1);
+  });
 });
