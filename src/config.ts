@@ -103,6 +103,8 @@ export function loadConfig(env: Env = process.env): Config {
     const value = env[name]?.trim();
     return value ? value : undefined;
   };
+  // The variable's name is both what is read and what an error names, so it is written once.
+  const int = (name: string, fallback: number, min: number, max: number) => integer(name, get(name), fallback, min, max);
 
   const services: Partial<Record<ServiceId, ServiceConfig>> = {};
 
@@ -135,32 +137,32 @@ export function loadConfig(env: Env = process.env): Config {
 
   return {
     host,
-    port: integer('PORT', get('PORT'), 4000, 0, 65535),
+    port: int('PORT', 4000, 0, 65535),
     sandbox,
     services,
     upstream: {
-      timeoutMs: integer('UPSTREAM_TIMEOUT_MS', get('UPSTREAM_TIMEOUT_MS'), 10_000, 1, 300_000),
-      connectTimeoutMs: integer('UPSTREAM_CONNECT_TIMEOUT_MS', get('UPSTREAM_CONNECT_TIMEOUT_MS'), 3_000, 1, 60_000),
-      headersTimeoutMs: integer('UPSTREAM_HEADERS_TIMEOUT_MS', get('UPSTREAM_HEADERS_TIMEOUT_MS'), 8_000, 1, 300_000),
-      bodyTimeoutMs: integer('UPSTREAM_BODY_TIMEOUT_MS', get('UPSTREAM_BODY_TIMEOUT_MS'), 8_000, 1, 300_000),
-      maxResponseBytes: integer('UPSTREAM_MAX_RESPONSE_BYTES', get('UPSTREAM_MAX_RESPONSE_BYTES'), 5 * 1024 * 1024, 1024, 1024 ** 3),
+      timeoutMs: int('UPSTREAM_TIMEOUT_MS', 10_000, 1, 300_000),
+      connectTimeoutMs: int('UPSTREAM_CONNECT_TIMEOUT_MS', 3_000, 1, 60_000),
+      headersTimeoutMs: int('UPSTREAM_HEADERS_TIMEOUT_MS', 8_000, 1, 300_000),
+      bodyTimeoutMs: int('UPSTREAM_BODY_TIMEOUT_MS', 8_000, 1, 300_000),
+      maxResponseBytes: int('UPSTREAM_MAX_RESPONSE_BYTES', 5 * 1024 * 1024, 1024, 1024 ** 3),
       retry: {
-        retries: integer('UPSTREAM_RETRIES', get('UPSTREAM_RETRIES'), 2, 0, 10),
-        backoffMs: integer('UPSTREAM_RETRY_BACKOFF_MS', get('UPSTREAM_RETRY_BACKOFF_MS'), 200, 0, 60_000),
-        maxRetryAfterMs: 1000 * integer('UPSTREAM_MAX_RETRY_AFTER_SECONDS', get('UPSTREAM_MAX_RETRY_AFTER_SECONDS'), 5, 0, 3600),
+        retries: int('UPSTREAM_RETRIES', 2, 0, 10),
+        backoffMs: int('UPSTREAM_RETRY_BACKOFF_MS', 200, 0, 60_000),
+        maxRetryAfterMs: 1000 * int('UPSTREAM_MAX_RETRY_AFTER_SECONDS', 5, 0, 3600),
       },
     },
-    shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', get('SHUTDOWN_TIMEOUT_MS'), 10_000, 0, 600_000),
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     production,
     auth,
     limits: {
-      maxDepth: integer('GATEWAY_MAX_DEPTH', get('GATEWAY_MAX_DEPTH'), 10, 1, 100),
-      maxAliases: integer('GATEWAY_MAX_ALIASES', get('GATEWAY_MAX_ALIASES'), 15, 0, 1000),
-      maxTokens: integer('GATEWAY_MAX_TOKENS', get('GATEWAY_MAX_TOKENS'), 1000, 50, 100_000),
-      maxUpstreamCalls: integer('GATEWAY_MAX_UPSTREAM_CALLS', get('GATEWAY_MAX_UPSTREAM_CALLS'), 10, 1, 1000),
-      maxPatchOps: integer('GATEWAY_MAX_PATCH_OPS', get('GATEWAY_MAX_PATCH_OPS'), 100, 1, 10_000),
-      maxBodyBytes: integer('GATEWAY_MAX_BODY_BYTES', get('GATEWAY_MAX_BODY_BYTES'), 1024 * 1024, 1024, 100 * 1024 * 1024),
-      maxStringLength: integer('GATEWAY_MAX_STRING_LENGTH', get('GATEWAY_MAX_STRING_LENGTH'), 10_000, 100, 10_000_000),
+      maxDepth: int('GATEWAY_MAX_DEPTH', 10, 1, 100),
+      maxAliases: int('GATEWAY_MAX_ALIASES', 15, 0, 1000),
+      maxTokens: int('GATEWAY_MAX_TOKENS', 1000, 50, 100_000),
+      maxUpstreamCalls: int('GATEWAY_MAX_UPSTREAM_CALLS', 10, 1, 1000),
+      maxPatchOps: int('GATEWAY_MAX_PATCH_OPS', 100, 1, 10_000),
+      maxBodyBytes: int('GATEWAY_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+      maxStringLength: int('GATEWAY_MAX_STRING_LENGTH', 10_000, 100, 10_000_000),
     },
     // Both help attackers map the schema, so production turns them off unless asked.
     introspection: boolean('GATEWAY_INTROSPECTION', get('GATEWAY_INTROSPECTION'), !production),
