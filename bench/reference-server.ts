@@ -22,6 +22,7 @@ interface PatchOp {
 }
 
 const mode = process.argv[2];
+if (mode !== 'minimal-yoga' && mode !== 'minimal-yoga-unlimited' && mode !== 'node-proxy') throw new Error(`unknown reference server ${mode}`);
 const upstream = new Pool(process.argv[3] ?? '', { connections: 32 });
 
 async function patchClient(id: string, ops: PatchOp[]): Promise<unknown> {
@@ -85,7 +86,6 @@ const server =
           });
       });
 
-if (mode !== 'minimal-yoga' && mode !== 'minimal-yoga-unlimited' && mode !== 'node-proxy') throw new Error(`unknown reference server ${mode}`);
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
