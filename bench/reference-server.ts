@@ -8,10 +8,13 @@
  *   setting (graphql-yoga 5.24's limit pipes every body through a TransformStream).
  * - `node-proxy`: node:http and undici, no GraphQL at all: the floor for any gateway in Node.
  * Run as its own process with the stub's origin in argv[3]; prints `{"port":N}` once it listens.
+ * With BENCH_YOGA_DIR set, the yoga servers use the graphql-yoga installed there (bench/yoga-versions.ts)
+ * instead of the project's own, so versions can be compared in one run.
  */
 import { createServer, type IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { createSchema, createYoga } from 'graphql-yoga';
+import { join } from 'node:path';
 import { Pool } from 'undici';
 import { IDENTITYNOW_ROOT, UPSTREAM_TOKEN } from './workload.js';
 
@@ -23,6 +26,11 @@ interface PatchOp {
 
 const mode = process.argv[2];
 if (mode !== 'minimal-yoga' && mode !== 'minimal-yoga-unlimited' && mode !== 'node-proxy') throw new Error(`unknown reference server ${mode}`);
+const yogaDir = process.env.BENCH_YOGA_DIR;
+// Another version's own copy (with its own graphql and whatwg-node), so nothing of the project's is mixed in.
+const { createSchema, createYoga } = (
+  yogaDir ? createRequire(join(yogaDir, 'package.json'))('graphql-yoga') : await import('graphql-yoga')
+) as typeof import('graphql-yoga');
 const upstream = new Pool(process.argv[3] ?? '', { connections: 32 });
 
 async function patchClient(id: string, ops: PatchOp[]): Promise<unknown> {

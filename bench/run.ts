@@ -9,7 +9,8 @@
  *
  * Options: --quick (short runs), --no-build (use dist/ as it is), --only <group>[,<group>] (rest, reference, aliases,
  * patch-ops, entities), --profile (the gateway runs under --cpu-prof and the top costs are printed),
- * --node-flags "<flags>" (Node options for the gateway process, e.g. "--max-old-space-size=256").
+ * --node-flags "<flags>" (Node options for the gateway process, e.g. "--max-old-space-size=256"),
+ * --yoga-versions <v>[,<v>] (the minimal-yoga yardstick also on these graphql-yoga releases; see yoga-versions.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load.js';
 import { cpuTimeMs, machineCpuMs, peakRss, runProcess, startProcess, stopProcess, waitForQuiet, type Started } from './processes.js';
 import { summarizeProfiles } from './profile-summary.js';
+import { installYoga, parseYogaVersions } from './yoga-versions.js';
 import {
   aliasedPatches,
   AUTHENTIK_ROOT,
@@ -51,6 +53,14 @@ const DURATION_SECONDS = QUICK ? 2 : 5;
 const CONNECTIONS = PROFILE ? [32] : [1, 32, 128];
 /** The work-scaling scenarios run at the connection count the targets are set for. */
 const SCALING_CONNECTIONS = 32;
+const YOGA_VERSIONS = (() => {
+  try {
+    return parseYogaVersions(option('--yoga-versions'));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+})();
 const GROUPS = new Set((option('--only') ?? (PROFILE ? 'rest' : 'rest,reference,aliases,patch-ops,entities')).split(','));
 
 /** Where the load goes: the stub itself, the gateway, or one of the yardstick servers (reference-server.ts). */
@@ -67,6 +77,8 @@ interface Scenario {
   request: HttpRequest;
   /** Upstream calls the gateway makes for one request. */
   upstreamCalls: number;
+  /** For a yoga yardstick: the graphql-yoga release it runs, when not the project's own. */
+  yogaVersion?: string;
 }
 
 interface Measured extends Scenario {
@@ -101,6 +113,15 @@ function scenarios(): Scenario[] {
     if (!GROUPS.has('rest')) list.push({ group: 'rest', label, vendor: 'identitynow', target: 'direct', connections, request: directPatch('identitynow'), upstreamCalls: 1 });
     for (const target of REFERENCE_SERVERS) {
       list.push({ group: 'reference', label, vendor: 'identitynow', target, connections, request: gatewayPatch('identitynow'), upstreamCalls: 1 });
+    }
+  }
+  if (YOGA_VERSIONS.length > 0) {
+    const label = `PATCH ${IDENTITYNOW_ROOT}/oauth-clients/{id}`;
+    if (!GROUPS.has('rest') && !GROUPS.has('reference')) {
+      list.push({ group: 'rest', label, vendor: 'identitynow', target: 'direct', connections, request: directPatch('identitynow'), upstreamCalls: 1 });
+    }
+    for (const yogaVersion of YOGA_VERSIONS) {
+      list.push({ group: 'reference', label, vendor: 'identitynow', target: 'minimal-yoga', yogaVersion, connections, request: gatewayPatch('identitynow'), upstreamCalls: 1 });
     }
   }
   if (GROUPS.has('aliases')) {
@@ -165,8 +186,9 @@ async function startGateway(stubOrigin: string, profileDir: string | undefined):
   return { started, origin: `http://127.0.0.1:${port}` };
 }
 
-async function startReference(server: ReferenceServer, stubOrigin: string): Promise<{ started: Started; origin: string }> {
-  const started = await startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/reference-server.ts'), server, stubOrigin], { PATH: process.env.PATH }, (line) =>
+async function startReference(server: ReferenceServer, stubOrigin: string, yogaVersion: string | undefined): Promise<{ started: Started; origin: string }> {
+  const env = { PATH: process.env.PATH, ...(yogaVersion ? { BENCH_YOGA_DIR: await installYoga(ROOT, yogaVersion) } : {}) };
+  const started = await startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/reference-server.ts'), server, stubOrigin], env, (line) =>
     typeof (line as { port?: unknown }).port === 'number',
   );
   return { started, origin: `http://127.0.0.1:${(started.ready as { port: number }).port}` };
@@ -186,7 +208,9 @@ function machine() {
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits));
 const mb = (bytes: number | undefined) => (bytes === undefined ? '—' : (bytes / 1024 ** 2).toFixed(0));
 
+/** Empty when there are no rows, so groups left out of a run print nothing. */
 function table(headers: string[], rows: string[][]): string {
+  if (rows.length === 0) return '';
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   return [line(headers), `|${widths.map((w, i) => (i < 2 ? ':' : '-') + '-'.repeat(w) + (i < 2 ? '-' : ':')).join('|')}|`, ...rows.map(line)].join('\n');
@@ -250,6 +274,10 @@ function scalingTable(measured: Measured[]): string {
   );
 }
 
+function serverName(m: Scenario): string {
+  return m.yogaVersion ? `${m.target} (graphql-yoga ${m.yogaVersion})` : m.target;
+}
+
 /** The gateway beside the yardsticks, all taking the same IdentityNow patch request at 32 connections. */
 function referenceTable(measured: Measured[]): string {
   const rows = measured
@@ -257,7 +285,7 @@ function referenceTable(measured: Measured[]): string {
     .map((m) => {
       const d = pair(measured, m)?.result;
       const r = m.result;
-      const name = m.target === 'gateway' ? 'the gateway' : m.target;
+      const name = m.target === 'gateway' ? 'the gateway' : serverName(m);
       if (!r) return [name, String(m.connections), `skipped: ${m.skipped}`, '', '', '', '', ''];
       return [
         name,
@@ -284,7 +312,7 @@ function verdict(measured: Measured[]): string[] {
   }
   for (const m of measured.filter((x) => x.group === 'reference' && x.result)) {
     const d = pair(measured, m)?.result;
-    if (d) lines.push(`yardstick ${m.target} at 32 connections: ${(m.result!.rps / d.rps).toFixed(2)}× direct`);
+    if (d) lines.push(`yardstick ${serverName(m)} at 32 connections: ${(m.result!.rps / d.rps).toFixed(2)}× direct`);
   }
   if (gateway.length > 0) {
     lines.push(`error responses through the gateway: ${errors} (target 0)`);
@@ -307,7 +335,7 @@ async function measure(scenario: Scenario, stub: Started, stubOrigin: string, pr
     scenario.target === 'gateway'
       ? await startGateway(stubOrigin, profileDir)
       : scenario.target !== 'direct'
-        ? await startReference(scenario.target, stubOrigin)
+        ? await startReference(scenario.target, stubOrigin, scenario.yogaVersion)
         : undefined;
   try {
     const origin = gateway?.origin ?? stubOrigin;
@@ -366,7 +394,7 @@ async function main(): Promise<void> {
         `gateway: node ${[...NODE_FLAGS, 'dist/main.js'].join(' ')}, NODE_ENV=production\n\n`,
     );
     for (const scenario of scenarios()) {
-      const name = `${scenario.target.padEnd(7)} ${scenario.label} (${scenario.vendor}), ${scenario.connections} conn`;
+      const name = `${serverName(scenario).padEnd(7)} ${scenario.label} (${scenario.vendor}), ${scenario.connections} conn`;
       const m = await measure(scenario, stub, stubOrigin, profileDir);
       measured.push(m);
       if (m.skipped) {
@@ -384,7 +412,7 @@ async function main(): Promise<void> {
     const reference = referenceTable(measured);
     const scaling = scalingTable(measured);
     const summary = verdict(measured);
-    process.stdout.write(`\n${rest}\n\n${reference}\n\n${scaling}\n\n${summary.join('\n')}\n`);
+    process.stdout.write(`\n${[rest, reference, scaling, summary.join('\n')].filter((part) => part !== '').join('\n\n')}\n`);
 
     const file = join(RESULTS_DIR, `${stamp}.json`);
     writeFileSync(
