@@ -10,6 +10,8 @@ export interface LoadSpec {
   request: HttpRequest;
   connections: number;
   durationSeconds: number;
+  /** When set, exactly this many requests are sent, however long they take, instead of running for a duration. */
+  amount?: number;
   /** Requests per second over all connections; unset, each connection sends as fast as answers come. */
   overallRate?: number;
 }
@@ -42,7 +44,7 @@ function run(spec: LoadSpec, onLatency: (ms: number) => void) {
   const instance = autocannon({
     url: spec.origin,
     connections: spec.connections,
-    duration: spec.durationSeconds,
+    ...(spec.amount ? { amount: spec.amount } : { duration: spec.durationSeconds }),
     timeout: 20,
     ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
     requests: [

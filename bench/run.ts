@@ -10,7 +10,8 @@
  * Options: --quick (short runs), --no-build (use dist/ as it is), --only <group>[,<group>] (rest, reference, aliases,
  * patch-ops, entities), --profile (the gateway runs under --cpu-prof and the top costs are printed),
  * --node-flags "<flags>" (Node options for the gateway process, e.g. "--max-old-space-size=256"),
- * --yoga-versions <v>[,<v>] (the minimal-yoga yardstick also on these graphql-yoga releases; see yoga-versions.ts).
+ * --yoga-versions <v>[,<v>] (the minimal-yoga yardstick also on these graphql-yoga releases; see yoga-versions.ts),
+ * --instructions (instructions per request under valgrind's callgrind instead of load; see instructions.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load.js';
 import { cpuTimeMs, machineCpuMs, peakRss, runProcess, startProcess, stopProcess, waitForQuiet, type Started } from './processes.js';
 import { summarizeProfiles } from './profile-summary.js';
+import { countInstructions, type InstructionCount, type InstructionTarget } from './instructions.js';
 import { installYoga, parseYogaVersions } from './yoga-versions.js';
 import {
   aliasedPatches,
@@ -177,21 +179,33 @@ function gatewayEnv(stubOrigin: string): NodeJS.ProcessEnv {
   };
 }
 
-async function startGateway(stubOrigin: string, profileDir: string | undefined): Promise<{ started: Started; origin: string }> {
+/** How a server under test is started: its node arguments, environment, and the stdout line that says it listens. */
+type ServerCommand = Omit<InstructionTarget, 'name'>;
+
+const portOf = (ready: unknown) => (ready as { port: number }).port;
+
+function gatewayCommand(stubOrigin: string, profileDir: string | undefined): ServerCommand {
   const nodeArgs = [...NODE_FLAGS, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])];
-  const started = await startProcess(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.js')], gatewayEnv(stubOrigin), (line) =>
-    typeof (line as { msg?: unknown }).msg === 'string' && (line as { msg: string }).msg.startsWith('gateway listening on '),
-  );
-  const port = (started.ready as { port: number }).port;
-  return { started, origin: `http://127.0.0.1:${port}` };
+  return {
+    args: [...nodeArgs, join(ROOT, 'dist/main.js')],
+    env: gatewayEnv(stubOrigin),
+    isReady: (line) => typeof (line as { msg?: unknown }).msg === 'string' && (line as { msg: string }).msg.startsWith('gateway listening on '),
+    port: portOf,
+  };
 }
 
-async function startReference(server: ReferenceServer, stubOrigin: string, yogaVersion: string | undefined): Promise<{ started: Started; origin: string }> {
-  const env = { PATH: process.env.PATH, ...(yogaVersion ? { BENCH_YOGA_DIR: await installYoga(ROOT, yogaVersion) } : {}) };
-  const started = await startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/reference-server.ts'), server, stubOrigin], env, (line) =>
-    typeof (line as { port?: unknown }).port === 'number',
-  );
-  return { started, origin: `http://127.0.0.1:${(started.ready as { port: number }).port}` };
+async function referenceCommand(server: ReferenceServer, stubOrigin: string, yogaVersion: string | undefined): Promise<ServerCommand> {
+  return {
+    args: ['--import', 'tsx', join(ROOT, 'bench/reference-server.ts'), server, stubOrigin],
+    env: { PATH: process.env.PATH, ...(yogaVersion ? { BENCH_YOGA_DIR: await installYoga(ROOT, yogaVersion) } : {}) },
+    isReady: (line) => typeof (line as { port?: unknown }).port === 'number',
+    port: portOf,
+  };
+}
+
+async function startServer(command: ServerCommand): Promise<{ started: Started; origin: string }> {
+  const started = await startProcess(process.execPath, command.args, command.env, command.isReady);
+  return { started, origin: `http://127.0.0.1:${command.port(started.ready)}` };
 }
 
 function machine() {
@@ -333,9 +347,9 @@ function verdict(measured: Measured[]): string[] {
 async function measure(scenario: Scenario, stub: Started, stubOrigin: string, profileDir: string | undefined): Promise<Measured> {
   const gateway =
     scenario.target === 'gateway'
-      ? await startGateway(stubOrigin, profileDir)
+      ? await startServer(gatewayCommand(stubOrigin, profileDir))
       : scenario.target !== 'direct'
-        ? await startReference(scenario.target, stubOrigin, scenario.yogaVersion)
+        ? await startServer(await referenceCommand(scenario.target, stubOrigin, scenario.yogaVersion))
         : undefined;
   try {
     const origin = gateway?.origin ?? stubOrigin;
@@ -371,6 +385,33 @@ async function measure(scenario: Scenario, stub: Started, stubOrigin: string, pr
   }
 }
 
+/** --instructions: instructions per request of the gateway and the yardsticks, all on the IdentityNow patch. */
+async function instructionsRun(stubOrigin: string, stamp: string): Promise<void> {
+  const counts = QUICK ? { warmup: 3000, measured: 500 } : { warmup: 10_000, measured: 1000 };
+  process.stdout.write(`each server under valgrind --tool=callgrind: ${counts.warmup} requests of warm-up, then ${counts.measured} counted, 32 connections\n\n`);
+  const targets: InstructionTarget[] = [{ name: 'the gateway', ...gatewayCommand(stubOrigin, undefined) }];
+  for (const server of REFERENCE_SERVERS) targets.push({ name: server, ...(await referenceCommand(server, stubOrigin, undefined)) });
+  for (const version of YOGA_VERSIONS) {
+    targets.push({ name: `minimal-yoga (graphql-yoga ${version})`, ...(await referenceCommand('minimal-yoga', stubOrigin, version)) });
+  }
+  const results: InstructionCount[] = [];
+  for (const target of targets) {
+    const count = await countInstructions(target, gatewayPatch('identitynow'), load, counts);
+    results.push(count);
+    process.stdout.write(`${target.name}: ${count.mainThread} instructions a request on the main thread, ${count.allThreads} on all threads, ${count.errors} errors\n`);
+  }
+  const k = (n: number) => `${(n / 1000).toFixed(0)}k`;
+  process.stdout.write(
+    `\n${table(
+      ['server (identitynow patch)', 'requests', 'instructions/request (main thread)', 'all threads', 'errors'],
+      results.map((r) => [r.name, String(r.requests), k(r.mainThread), k(r.allThreads), String(r.errors)]),
+    )}\n`,
+  );
+  const file = join(RESULTS_DIR, `${stamp}-instructions.json`);
+  writeFileSync(file, JSON.stringify({ time: new Date().toISOString(), machine: machine(), counts, results }, null, 2));
+  process.stdout.write(`\nresults: ${file}\n`);
+}
+
 async function main(): Promise<void> {
   if (!flag('--no-build')) {
     process.stdout.write('building (npm run build)…\n');
@@ -384,6 +425,14 @@ async function main(): Promise<void> {
     typeof (line as { port?: unknown }).port === 'number',
   );
   const stubOrigin = `http://127.0.0.1:${(stub.ready as { port: number }).port}`;
+  if (flag('--instructions')) {
+    try {
+      await instructionsRun(stubOrigin, stamp);
+    } finally {
+      await stopProcess(stub.child);
+    }
+    return;
+  }
   const measured: Measured[] = [];
   try {
     const info = machine();
