@@ -40,6 +40,20 @@ export async function countInstructions(
   counts: { warmup: number; measured: number },
 ): Promise<InstructionCount> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
+  try {
+    return await counted(dir, target, request, load, counts);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function counted(
+  dir: string,
+  target: InstructionTarget,
+  request: LoadSpec['request'],
+  load: (spec: LoadSpec) => Promise<LoadResult>,
+  counts: { warmup: number; measured: number },
+): Promise<InstructionCount> {
   const valgrind = ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${join(dir, 'callgrind.%p')}`];
   const started = await startProcess('valgrind', [...valgrind, process.execPath, ...target.args], target.env, target.isReady);
   const pid = String(started.child.pid);
@@ -49,31 +63,27 @@ export async function countInstructions(
   if (target.env.HOST === undefined) delete controlEnv.HOST;
   else controlEnv.HOST = target.env.HOST;
   const control = (...args: string[]) => runProcess('callgrind_control', [...args, pid], controlEnv);
+  let result: LoadResult;
   try {
-    let result: LoadResult;
-    try {
-      const spec = { origin: `http://127.0.0.1:${target.port(started.ready)}`, request, connections: 32, durationSeconds: 0 };
-      await load({ ...spec, amount: counts.warmup });
-      await control('--instr=on');
-      result = await load({ ...spec, amount: counts.measured });
-      await control('--instr=off');
-      await control('--dump');
-      await awaitDump(dir, spec.origin);
-    } finally {
-      await stopProcess(started.child);
-    }
-    const dumps = readdirSync(dir).filter(isDump);
-    const total = (files: string[]) => files.reduce((sum, f) => sum + dumpTotal(readFileSync(join(dir, f), 'utf8')), 0);
-    return {
-      name: target.name,
-      requests: result.requests,
-      errors: result.errorResponses + result.transportErrors,
-      mainThread: Math.round(total(dumps.filter((f) => f.endsWith('.1-01'))) / result.requests),
-      allThreads: Math.round(total(dumps) / result.requests),
-    };
+    const spec = { origin: `http://127.0.0.1:${target.port(started.ready)}`, request, connections: 32, durationSeconds: 0 };
+    await load({ ...spec, amount: counts.warmup });
+    await control('--instr=on');
+    result = await load({ ...spec, amount: counts.measured });
+    await control('--instr=off');
+    await control('--dump');
+    await awaitDump(dir, spec.origin);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await stopProcess(started.child);
   }
+  const dumps = readdirSync(dir).filter(isDump);
+  const total = (files: string[]) => files.reduce((sum, f) => sum + dumpTotal(readFileSync(join(dir, f), 'utf8')), 0);
+  return {
+    name: target.name,
+    requests: result.requests,
+    errors: result.errorResponses + result.transportErrors,
+    mainThread: Math.round(total(dumps.filter((f) => f.endsWith('.1-01'))) / result.requests),
+    allThreads: Math.round(total(dumps) / result.requests),
+  };
 }
 
 /** The requested dump's files are callgrind.<pid>.1-<thread>; thread 01 is the main thread. */

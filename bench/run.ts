@@ -387,6 +387,7 @@ async function measure(scenario: Scenario, stub: Started, stubOrigin: string, pr
 
 /** --instructions: instructions per request of the gateway and the yardsticks, all on the IdentityNow patch. */
 async function instructionsRun(stubOrigin: string, stamp: string): Promise<void> {
+  // With --quick, V8 is still compiling during the counted requests: a check that the mode works, not numbers to compare.
   const counts = QUICK ? { warmup: 3000, measured: 500 } : { warmup: 10_000, measured: 1000 };
   process.stdout.write(`each server under valgrind --tool=callgrind: ${counts.warmup} requests of warm-up, then ${counts.measured} counted, 32 connections\n\n`);
   const targets: InstructionTarget[] = [{ name: 'the gateway', ...gatewayCommand(stubOrigin, undefined) }];
