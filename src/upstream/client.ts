@@ -6,6 +6,7 @@ import { log } from '../log.js';
 import { credentialSource, fixedCredential, systemClock, type AuthScheme, type Clock, type CredentialSource } from './credentials.js';
 import { exchange, type Exchange } from './exchange.js';
 import type { UpstreamPools } from './pools.js';
+import { credentialOf, withoutCredential } from './redact.js';
 import { withRetries } from './retry.js';
 
 export interface UpstreamRequest {
@@ -120,7 +121,7 @@ export class UpstreamClient implements Upstream {
         result = await this.send(req, authorization, deadline, signal);
         if (refused(result) && authorization !== undefined) credential.invalidate(authorization);
       }
-      return this.toResponse(result, req);
+      return this.toResponse(result, req, authorization);
     } finally {
       clearTimeout(timer);
     }
@@ -146,11 +147,13 @@ export class UpstreamClient implements Upstream {
     );
   }
 
-  private toResponse(result: { exchange: Exchange; retryAfterMs?: number }, req: UpstreamRequest): UpstreamResponse {
+  /** `authorization` is the header the answer was given to: its credential never leaves in the answer. */
+  private toResponse(result: { exchange: Exchange; retryAfterMs?: number }, req: UpstreamRequest, authorization: string | undefined): UpstreamResponse {
     const ex = result.exchange;
     const retryAfter = result.retryAfterMs === undefined ? undefined : Math.ceil(result.retryAfterMs / 1000);
     if (ex.kind === 'answer') {
-      return { status: ex.status, headers: ex.headers, text: ex.text, json: parseJson(ex.text), ...(retryAfter !== undefined ? { retryAfter } : {}) };
+      const text = withoutCredential(ex.text, authorization === undefined ? undefined : credentialOf(authorization));
+      return { status: ex.status, headers: ex.headers, text, json: parseJson(text), ...(retryAfter !== undefined ? { retryAfter } : {}) };
     }
     const upstream: UpstreamInfo = { service: this.service, operation: req.operation, ...(ex.status !== undefined ? { status: ex.status } : {}) };
     if (ex.kind === 'tooLarge') {

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { authentikProvider, identityNowClient, identityNowError, IDN_ID, LD_ID, paginated } from './fixtures/upstream-bodies.js';
+import { configureLog } from '../src/log.js';
+import { startGateway, type RunningGateway } from './helpers/gateway.js';
+import { json, startStub, type RecordedRequest, type Stub } from './helpers/stub.js';
+
+// Upstreams that quote the request back: whatever credential the gateway sent must not reach the
+// GraphQL caller through an error message, a field error or a data field.
+const TOKEN = { identitynow: 'idn-echoed-5f0c2a', launchdarkly: 'api-ld-echoed-9b1e77', authentik: 'ak-echoed-d41e08' };
+
+const logLines: string[] = [];
+configureLog({ sink: (line) => logLines.push(line) });
+
+let upstream: Stub;
+let gateway: RunningGateway;
+
+/** The credential the request carried, as the vendor received it (bearer token or bare key). */
+const sentCredential = (req: RecordedRequest) => String(req.headers.authorization).replace(/^Bearer /, '');
+
+const PATCH_IDN = `mutation { patchOAuthClient(id: "${IDN_ID}", ops: [{ op: REPLACE, path: "/name", value: "x" }]) { id } }`;
+
+beforeAll(async () => {
+  upstream = await startStub();
+  gateway = await startGateway({
+    IDENTITYNOW_URL: `${upstream.origin}/beta`,
+    IDENTITYNOW_TOKEN: TOKEN.identitynow,
+    LAUNCHDARKLY_URL: upstream.origin,
+    LAUNCHDARKLY_API_KEY: TOKEN.launchdarkly,
+    AUTHENTIK_URL: `${upstream.origin}/api/v3`,
+    AUTHENTIK_TOKEN: TOKEN.authentik,
+  });
+});
+
+afterAll(async () => {
+  await gateway.close();
+  await upstream.close();
+  // Log lines never carry bodies; with every answer above quoting a credential, none may show one.
+  expect(logLines.length).toBeGreaterThan(0);
+  for (const secret of [...Object.values(TOKEN), 'idn-granted-7c3f90e1', 'client-secret-0a9d']) expect(logLines.join('\n')).not.toContain(secret);
+});
+
+beforeEach(() => {
+  upstream.requests.length = 0;
+});
+
+describe('an upstream that echoes the credential it was sent', () => {
+  it('identitynow: in its error message and causes; the rest of the error is kept', async () => {
+    upstream.handle((req, res) =>
+      json(res, 400, identityNowError('400.1 Bad Request Content', `Token ${sentCredential(req)} may not patch /name`, [`caller Bearer ${sentCredential(req)} lacks scope`])),
+    );
+    const res = await gateway.gql(PATCH_IDN);
+    expect(upstream.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN.identitynow}`);
+    const error = res.errors![0]!;
+    expect(JSON.stringify(res)).not.toContain(TOKEN.identitynow);
+    expect(error.message).toContain('Token [REDACTED] may not patch /name');
+    expect(error.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      upstream: { service: 'identitynow', status: 400, vendorCode: '400.1 Bad Request Content' },
+      fieldErrors: [{ field: 'ops', messages: ['caller Bearer [REDACTED] lacks scope'] }],
+    });
+  });
+
+  it('launchdarkly: the bare access key in its 401 message', async () => {
+    upstream.handle((req, res) => json(res, 401, { code: 'unauthorized', message: `Invalid access token ${sentCredential(req)}` }));
+    const res = await gateway.gql(`mutation { patchLaunchDarklyOAuthClient(id: "${LD_ID}", ops: [{ op: REPLACE, path: "/name", value: "x" }]) { id } }`);
+    expect(upstream.requests[0]?.headers.authorization).toBe(TOKEN.launchdarkly);
+    expect(JSON.stringify(res)).not.toContain(TOKEN.launchdarkly);
+    expect(res.errors![0]).toMatchObject({ message: 'Invalid access token [REDACTED]', extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('authentik: in a field error', async () => {
+    upstream.handle((req, res) => json(res, 400, { client_type: [`not allowed for token ${sentCredential(req)}`] }));
+    const res = await gateway.gql(`mutation { updateOAuth2Provider(id: "6", input: { clientType: PUBLIC }) { id } }`);
+    expect(JSON.stringify(res)).not.toContain(TOKEN.authentik);
+    expect(res.errors![0]!.extensions?.fieldErrors).toEqual([{ field: 'clientType', messages: ['not allowed for token [REDACTED]'] }]);
+  });
+
+  it('in a successful answer: the field that holds it reads REDACTED, the other fields are intact', async () => {
+    upstream.handle((req, res) => json(res, 200, paginated([authentikProvider({ name: `provider of ${sentCredential(req)}` })])));
+    const res = await gateway.gql(`{ oauth2Providers { name clientId } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.oauth2Providers[0].name).toBe('provider of [REDACTED]');
+    expect(res.data.oauth2Providers[0].clientId).toBe(authentikProvider().client_id);
+  });
+
+  it('percent-encoded, as in a URL the vendor quotes', async () => {
+    const key = 'idn/caller+key=42';
+    upstream.handle((req, res) => json(res, 404, identityNowError('404 Not found', `No client at /beta/oauth-clients?token=${encodeURIComponent(sentCredential(req))}`)));
+    const res = await gateway.gql(PATCH_IDN, undefined, { 'X-IdentityNow-Token': key });
+    expect(upstream.requests[0]?.headers.authorization).toBe(`Bearer ${key}`);
+    expect(res.errors![0]).toMatchObject({ message: 'No client at /beta/oauth-clients?token=[REDACTED]', extensions: { code: 'NOT_FOUND' } });
+  });
+
+  it("a caller's own credential with JSON escapes in it (quote, backslash) is found inside a JSON string", async () => {
+    const key = 'ak"caller\\key-19e2';
+    upstream.handle((req, res) => json(res, 403, { detail: `token ${sentCredential(req)} is read-only`, code: 'permission_denied' }));
+    const res = await gateway.gql(`mutation { updateOAuthSource(slug: "github", input: { enabled: false }) { slug } }`, undefined, { 'X-Authentik-Token': key });
+    expect(upstream.requests[0]?.headers.authorization).toBe(`Bearer ${key}`);
+    expect(res.errors![0]).toMatchObject({ message: 'token [REDACTED] is read-only', extensions: { code: 'FORBIDDEN' } });
+    expect(JSON.stringify(res)).not.toContain('caller\\\\key');
+  });
+
+  it('a token the gateway obtained with the client credentials grant', async () => {
+    const tokens = await startStub((_req, res) => json(res, 200, { access_token: 'idn-granted-7c3f90e1', expires_in: 3600 }));
+    const granted = await startGateway({
+      IDENTITYNOW_URL: `${upstream.origin}/beta`,
+      IDENTITYNOW_CLIENT_ID: 'client',
+      IDENTITYNOW_CLIENT_SECRET: 'client-secret-0a9d',
+      IDENTITYNOW_TOKEN_URL: `${tokens.origin}/oauth/token`,
+    });
+    try {
+      upstream.handle((req, res) => json(res, 200, identityNowClient({ description: `last patched with ${req.headers.authorization}` })));
+      const res = await granted.gql(`{ oauthClient(id: "${IDN_ID}") { id description } }`);
+      expect(upstream.requests[0]?.headers.authorization).toBe('Bearer idn-granted-7c3f90e1');
+      expect(res.data.oauthClient).toEqual({ id: IDN_ID, description: 'last patched with Bearer [REDACTED]' });
+    } finally {
+      await granted.close();
+      await tokens.close();
+    }
+  });
+
+  it('text that merely resembles the credential is left alone', async () => {
+    upstream.handle((_req, res) => json(res, 200, [identityNowClient({ description: `idn-echoed-5f0c2b and ${TOKEN.identitynow.slice(0, -1)}` })]));
+    const res = await gateway.gql(`{ oauthClients { description } }`);
+    expect(res.data.oauthClients[0].description).toBe(`idn-echoed-5f0c2b and ${TOKEN.identitynow.slice(0, -1)}`);
+  });
+});
