@@ -32,16 +32,16 @@ async function main(): Promise<void> {
   // open. Decided as the head is written rather than by keeping a set of the responses in flight: a
   // Set that every request enters and leaves kept its responses alive into V8's old generation
   // (about 5 KB a request promoted, and a full collection every few hundred ms under load).
-  class Response extends ServerResponse<IncomingMessage> {
+  class StopAwareResponse extends ServerResponse<IncomingMessage> {
     override writeHead(statusCode: number, statusMessage?: string, headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this;
     override writeHead(statusCode: number, headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this;
     override writeHead(statusCode: number, ...rest: unknown[]): this {
       if (stopping) this.setHeader('connection', 'close');
-      // Node tells the two forms apart by the second argument's type; so are they passed on.
+      // Passed on as received: Node tells the two forms apart by the type of the second argument.
       return super.writeHead(statusCode, ...(rest as [string | undefined, OutgoingHttpHeaders | undefined]));
     }
   }
-  const server = createServer({ ServerResponse: Response }, gateway.yoga);
+  const server = createServer({ ServerResponse: StopAwareResponse }, gateway.yoga);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
