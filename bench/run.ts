@@ -197,7 +197,8 @@ function gatewayCommand(stubOrigin: string, profileDir: string | undefined): Ser
 async function referenceCommand(server: ReferenceServer, stubOrigin: string, yogaVersion: string | undefined): Promise<ServerCommand> {
   return {
     args: ['--import', 'tsx', join(ROOT, 'bench/reference-server.ts'), server, stubOrigin],
-    env: { PATH: process.env.PATH, ...(yogaVersion ? { BENCH_YOGA_DIR: await installYoga(ROOT, yogaVersion) } : {}) },
+    // NODE_ENV=production as the gateway runs: graphql-js checks every instanceof twice over outside it.
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', ...(yogaVersion ? { BENCH_YOGA_DIR: await installYoga(ROOT, yogaVersion) } : {}) },
     isReady: (line) => typeof (line as { port?: unknown }).port === 'number',
     port: portOf,
   };
