@@ -47,7 +47,7 @@ export function checkValue(value: unknown, schema: ValueSchema): string | undefi
 
 function checkString(value: unknown, schema: Extract<ValueSchema, { type: 'string' }>): string | undefined {
   if (typeof value !== 'string') return 'must be a string.';
-  const length = [...value].length;
+  const length = codePoints(value);
   if (schema.minLength !== undefined && length < schema.minLength) {
     return schema.minLength === 1 ? 'may not be blank.' : `must have at least ${schema.minLength} characters.`;
   }
@@ -56,6 +56,22 @@ function checkString(value: unknown, schema: Extract<ValueSchema, { type: 'strin
   if (schema.format === 'uuid' && !UUID.test(value)) return 'must be a UUID.';
   if (schema.format === 'timedelta' && !isTimedelta(value)) return 'must be a duration like hours=1;minutes=2;seconds=3.';
   return undefined;
+}
+
+/** The length JSON Schema's minLength and maxLength count: code points, a surrogate pair being one. */
+function codePoints(value: string): number {
+  let pairs = 0;
+  for (let i = 0; i < value.length - 1; i += 1) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        pairs += 1;
+        i += 1;
+      }
+    }
+  }
+  return value.length - pairs;
 }
 
 function isTimedelta(value: string): boolean {

@@ -96,6 +96,7 @@ const cases: Case[] = [
   { name: 'blank name (minLength 1)', query: UPDATE_PROVIDER, variables: { id: '6', input: { name: '' } }, fields: ['name'] },
   { name: 'new slug with a space (pattern)', query: UPDATE_SOURCE, variables: { slug: 'github', input: { slug: 'git hub' } }, fields: ['slug'] },
   { name: 'clientId over 255 characters', query: UPDATE_PROVIDER, variables: { id: '6', input: { clientId: 'x'.repeat(256) } }, fields: ['clientId'] },
+  { name: 'clientId of 256 emoji (each one character, two UTF-16 units)', query: UPDATE_PROVIDER, variables: { id: '6', input: { clientId: '😀'.repeat(256) } }, fields: ['clientId'] },
   { name: 'profileUrl over 255 characters', query: UPDATE_SOURCE, variables: { slug: 'github', input: { profileUrl: `https://x.example/${'p'.repeat(250)}` } }, fields: ['profileUrl'] },
   { name: 'clientType not in the enum', query: UPDATE_PROVIDER, variables: { id: '6', input: { clientType: 'SECRET' } }, fields: ['input.clientType'] },
   { name: 'signingKey not a UUID', query: UPDATE_PROVIDER, variables: { id: '6', input: { signingKey: 'not-a-uuid' } }, fields: ['signingKey'] },

@@ -155,6 +155,14 @@ describe('authentik requests', () => {
     });
   });
 
+  it('maxLength counts characters, not UTF-16 units: a clientId of 255 emoji (510 units) is sent as it is', async () => {
+    const clientId = '😀'.repeat(255);
+    ak.handle((_req, res) => json(res, 200, authentikProvider({ client_id: clientId })));
+    const res = await gateway.gql(`mutation ($input: UpdateOAuth2ProviderInput!) { updateOAuth2Provider(id: "6", input: $input) { clientId } }`, { input: { clientId } });
+    expect(res.errors).toBeUndefined();
+    expect(JSON.parse(ak.requests[0]!.body)).toEqual({ client_id: clientId });
+  });
+
   it('PATCH /sources/oauth/{slug}/ keeps the trailing slash and sends enums as upstream values', async () => {
     ak.handle((_req, res) => json(res, 200, authentikSource({ user_matching_mode: 'email_link', enabled: false })));
     const res = await gateway.gql(
