@@ -320,7 +320,11 @@ function verdict(measured: Measured[]): string[] {
   const lines: string[] = [];
   const gateway = measured.filter((m) => m.target === 'gateway' && m.result);
   const errors = gateway.reduce((sum, m) => sum + m.result!.errorResponses + m.result!.transportErrors, 0);
-  const peak = Math.max(0, ...gateway.map((m) => m.serverPeakRss ?? 0));
+  // The targets are read at 32 connections on the REST rows; the work-scaling rows send requests up to
+  // ten times the default limits (RAISED_LIMITS), so their peak is reported beside it, not under it.
+  const peakOf = (rows: Measured[]) => Math.max(0, ...rows.map((m) => m.serverPeakRss ?? 0));
+  const peak = peakOf(gateway.filter((m) => m.group === 'rest' && m.connections === 32));
+  const scalingPeak = peakOf(gateway.filter((m) => m.group !== 'rest'));
   for (const g of measured.filter((m) => m.group === 'rest' && m.target === 'gateway' && m.connections === 32 && m.result)) {
     const d = pair(measured, g)?.result;
     if (d) lines.push(`${g.vendor} at 32 connections: ${(g.result!.rps / d.rps).toFixed(2)}× direct (target ≥ 0.35×)`);
@@ -331,7 +335,8 @@ function verdict(measured: Measured[]): string[] {
   }
   if (gateway.length > 0) {
     lines.push(`error responses through the gateway: ${errors} (target 0)`);
-    lines.push(`gateway peak RSS: ${mb(peak)} MB (target < 200 MB)`);
+    if (peak > 0) lines.push(`gateway peak RSS at 32 connections: ${mb(peak)} MB (target < 200 MB)`);
+    if (scalingPeak > 0) lines.push(`gateway peak RSS in the work-scaling scenarios (limits raised): ${mb(scalingPeak)} MB`);
   }
   const busiest = Math.max(0, ...measured.map((m) => m.otherCpuShare ?? 0));
   if (busiest > 0.05) lines.push(`note: other processes used up to ${(100 * busiest).toFixed(0)}% of the CPUs during a scenario; numbers from a busy machine`);
