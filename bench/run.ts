@@ -197,7 +197,7 @@ function gatewayCommand(stubOrigin: string, profileDir: string | undefined): Ser
 async function referenceCommand(server: ReferenceServer, stubOrigin: string, yogaVersion: string | undefined): Promise<ServerCommand> {
   return {
     args: ['--import', 'tsx', join(ROOT, 'bench/reference-server.ts'), server, stubOrigin],
-    // NODE_ENV=production as the gateway runs: graphql-js checks every instanceof twice over outside it.
+    // NODE_ENV=production, as the gateway runs: outside it graphql-js adds a cross-realm check to every instanceof.
     env: { PATH: process.env.PATH, NODE_ENV: 'production', ...(yogaVersion ? { BENCH_YOGA_DIR: await installYoga(ROOT, yogaVersion) } : {}) },
     isReady: (line) => typeof (line as { port?: unknown }).port === 'number',
     port: portOf,

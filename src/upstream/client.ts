@@ -3,10 +3,10 @@ import type { Pool } from 'undici';
 import type { ServiceConfig, ServiceId, UpstreamLimits } from '../config.js';
 import { gatewayError, type UpstreamInfo } from '../errors.js';
 import { log } from '../log.js';
-import { credentialSource, fixedCredential, systemClock, type AuthScheme, type Clock, type CredentialSource } from './credentials.js';
+import { credentialOf, credentialSource, fixedCredential, systemClock, type AuthScheme, type Clock, type CredentialSource } from './credentials.js';
 import { exchange, type Exchange } from './exchange.js';
 import type { UpstreamPools } from './pools.js';
-import { credentialOf, withoutCredential } from './redact.js';
+import { withoutCredential } from './redact.js';
 import { withRetries } from './retry.js';
 
 export interface UpstreamRequest {

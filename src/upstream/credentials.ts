@@ -8,6 +8,16 @@ import { withRetries } from './retry.js';
 /** How a service expects its credential in the Authorization header. */
 export type AuthScheme = 'bearer' | 'raw';
 
+const BEARER = 'Bearer ';
+
+/**
+ * The credential inside an Authorization header value this module built: the token of
+ * `Bearer <token>`, or the value itself for a vendor that takes the bare key.
+ */
+export function credentialOf(authorization: string): string {
+  return authorization.startsWith(BEARER) ? authorization.slice(BEARER.length) : authorization;
+}
+
 export interface CredentialSource {
   /** The Authorization header value, or undefined when no credential is configured. */
   authorization(): Promise<string | undefined>;
@@ -43,7 +53,7 @@ export function credentialSource(
 
 /** A credential used as it is: configured, or sent by the caller for one request. */
 export function fixedCredential(secret: string, scheme: AuthScheme): CredentialSource {
-  const value = scheme === 'bearer' ? `Bearer ${secret}` : secret;
+  const value = scheme === 'bearer' ? BEARER + secret : secret;
   return { authorization: async () => value, renewable: false, invalidate: () => {} };
 }
 
@@ -111,7 +121,7 @@ class ClientCredentialsToken implements CredentialSource {
     );
     const token = this.readAnswer(result, operation, retryAfterMs);
     const lifetimeMs = token.expiresIn * 1000;
-    const value = `Bearer ${token.accessToken}`;
+    const value = BEARER + token.accessToken;
     this.current = { value, renewAt: this.clock.now() + Math.max(lifetimeMs - EXPIRY_MARGIN_MS, lifetimeMs / 2) };
     return value;
   }

@@ -5,14 +5,6 @@ export const REDACTED = '[REDACTED]';
 const MIN_CREDENTIAL_LENGTH = 8;
 
 /**
- * The credential inside an Authorization header value: the token of `Bearer <token>`, or the value
- * itself for a vendor that takes the bare key.
- */
-export function credentialOf(authorization: string): string {
-  return authorization.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : authorization;
-}
-
-/**
  * An upstream answer with every copy of the credential it was sent replaced by REDACTED: as sent, as
  * a JSON string escapes it, and percent-encoded. A vendor that quotes the request back in an error
  * message (or stores it in a field) must not hand the gateway's credential, or a caller's, to
