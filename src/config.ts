@@ -25,6 +25,8 @@ export interface UpstreamLimits {
   bodyTimeoutMs: number;
   /** Responses larger than this fail with UPSTREAM_ERROR without being buffered whole. */
   maxResponseBytes: number;
+  /** Connections per upstream origin; further requests wait for one, within their deadline. */
+  maxConnections: number;
   retry: RetryPolicy;
 }
 
@@ -72,9 +74,22 @@ export interface OperationLimits {
   maxStringLength: number;
 }
 
+/** What one client connection may hold of the gateway's HTTP server. */
+export interface ServerLimits {
+  /** From the first byte of a request to the end of its headers. */
+  headersTimeoutMs: number;
+  /** From the first byte of a request to the end of its body (not its answer). */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
+  /** Connections open at once; further ones are closed as they arrive. */
+  maxConnections: number;
+}
+
 export interface Config {
   host: string;
   port: number;
+  server: ServerLimits;
   /** Set when no upstream is configured: start the in-memory vendor emulations and point at them. */
   sandbox: boolean;
   services: Partial<Record<ServiceId, ServiceConfig>>;
@@ -135,9 +150,21 @@ export function loadConfig(env: Env = process.env): Config {
   const auth = callerAuth(get);
   requireCallerAuth({ auth, services, sandbox, host, allowAnonymous: boolean('GATEWAY_ALLOW_ANONYMOUS', get('GATEWAY_ALLOW_ANONYMOUS'), false) });
 
+  const server: ServerLimits = {
+    headersTimeoutMs: int('GATEWAY_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+    requestTimeoutMs: int('GATEWAY_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    keepAliveTimeoutMs: int('GATEWAY_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+    maxConnections: int('GATEWAY_MAX_CONNECTIONS', 1024, 1, 1_000_000),
+  };
+  // Node refuses a headers bound longer than the whole request's.
+  if (server.headersTimeoutMs > server.requestTimeoutMs) {
+    throw new ConfigError('GATEWAY_HEADERS_TIMEOUT_MS may not be longer than GATEWAY_REQUEST_TIMEOUT_MS');
+  }
+
   return {
     host,
     port: int('PORT', 4000, 0, 65535),
+    server,
     sandbox,
     services,
     upstream: {
@@ -146,6 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
       headersTimeoutMs: int('UPSTREAM_HEADERS_TIMEOUT_MS', 8_000, 1, 300_000),
       bodyTimeoutMs: int('UPSTREAM_BODY_TIMEOUT_MS', 8_000, 1, 300_000),
       maxResponseBytes: int('UPSTREAM_MAX_RESPONSE_BYTES', 5 * 1024 * 1024, 1024, 1024 ** 3),
+      maxConnections: int('UPSTREAM_MAX_CONNECTIONS', 32, 1, 4096),
       retry: {
         retries: int('UPSTREAM_RETRIES', 2, 0, 10),
         backoffMs: int('UPSTREAM_RETRY_BACKOFF_MS', 200, 0, 60_000),

@@ -2,7 +2,7 @@ import type { OperationLimits, ServiceId } from './config.js';
 import type { EntityLoader } from './entity-loader.js';
 import { gatewayError } from './errors.js';
 import type { RequestTrace } from './request-trace.js';
-import { observed, type Upstream, type UpstreamClient } from './upstream/client.js';
+import type { Upstream, UpstreamClient } from './upstream/client.js';
 
 /** One per GraphQL request; the upstream clients in it are shared by all requests. */
 export interface Context {
@@ -52,7 +52,7 @@ export function upstreamOf(ctx: Context, service: ServiceId, operation: string):
     });
   }
   const secret = ctx.callerCredentials[service];
-  if (secret === undefined) return observed(client, ctx.trace);
+  if (secret === undefined) return client.forRequest(ctx.trace);
   // Checked here rather than by the HTTP client, so a malformed value is the caller's error and is never sent.
   if (!CREDENTIAL_VALUE.test(secret)) {
     throw gatewayError(
@@ -61,5 +61,5 @@ export function upstreamOf(ctx: Context, service: ServiceId, operation: string):
       { upstream: { service, operation } },
     );
   }
-  return observed(client.withCallerCredential(secret), ctx.trace);
+  return client.forRequest(ctx.trace, secret);
 }

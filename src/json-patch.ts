@@ -186,7 +186,8 @@ export function rehearsePatch(document: unknown, ops: ReadonlyArray<PatchOperati
         fieldErrors: [{ field: `${argName}[${index}]`, messages: ['Test failed; nothing was changed.'] }],
       });
     }
-    throw badUserInput([{ field: `${argName}[${index}].path`, messages: [`The patch cannot be applied to the current resource (${name ?? 'invalid'}).`] }]);
+    const member = name === 'OPERATION_FROM_UNRESOLVABLE' ? 'from' : 'path';
+    throw badUserInput([{ field: `${argName}[${index}].${member}`, messages: [`The patch cannot be applied to the current resource (${name ?? 'invalid'}).`] }]);
   }
 }
 
@@ -196,11 +197,11 @@ export function rehearsePatch(document: unknown, ops: ReadonlyArray<PatchOperati
  */
 export async function sendPatch(
   ops: ReadonlyArray<PatchOperation>,
-  io: { current(): Promise<unknown | null>; notFound(): Error; send(): Promise<unknown> },
+  io: { current(): Promise<unknown>; notFound(): Error; send(): Promise<unknown> },
 ): Promise<unknown> {
   if (ops.some((op) => op.op === 'test')) {
     const current = await io.current();
-    if (current === null) throw io.notFound();
+    if (current === undefined) throw io.notFound();
     rehearsePatch(current, ops);
   }
   return io.send();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Scope } from './config.js';
 import { limitExceeded } from './errors.js';
-import type { UpstreamCall, UpstreamCallObserver } from './upstream/client.js';
+import type { UpstreamCallObserver, UpstreamCallRecord as UpstreamCall } from './upstream/client.js';
 
 /** Who sent a request: a label safe to log (never the credential itself) and the scopes granted. */
 export interface Caller {

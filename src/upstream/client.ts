@@ -1,18 +1,19 @@
 import type { GraphQLError } from 'graphql';
-import type { Pool } from 'undici';
 import type { ServiceConfig, ServiceId, UpstreamLimits } from '../config.js';
 import { gatewayError, type UpstreamInfo } from '../errors.js';
 import { log } from '../log.js';
-import { credentialOf, credentialSource, fixedCredential, systemClock, type AuthScheme, type Clock, type CredentialSource } from './credentials.js';
-import { exchange, type Exchange } from './exchange.js';
+import type { BodyProblem } from './body.js';
+import { credentialSource, fixedCredential, systemClock, type AuthScheme, type Clock, type CredentialSource } from './credentials.js';
+import type { Exchange } from './exchange.js';
+import { authorize, compose, deadline, observe, redact, retry, wire, type Attempted, type Call, type Send, type UpstreamCallObserver } from './policies.js';
 import type { UpstreamPools } from './pools.js';
-import { withoutCredential } from './redact.js';
-import { withRetries } from './retry.js';
+
+export type { UpstreamCallObserver, UpstreamCallRecord } from './policies.js';
 
 export interface UpstreamRequest {
   /** The vendor's operation id, reported in errors and logs. */
   operation: string;
-  method: 'GET' | 'PATCH';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Path below the API root, built with upstreamPath so parameters are encoded. */
   path: string;
   body?: unknown;
@@ -24,42 +25,14 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  /** The parsed JSON body; undefined when the body is empty or not JSON. */
+  /** The parsed JSON body, credentials redacted; undefined when the body is empty, not JSON, or refused. */
   json: unknown;
-  /** The raw body, for error messages about bodies that are not JSON. */
+  /** The raw body, credentials redacted, for describing bodies that are not JSON. */
   text: string;
+  /** Why the body could not be used although it arrived whole. */
+  problem?: BodyProblem;
   /** Seconds to wait before trying again, when retries ran out on a failure that may pass. */
   retryAfter?: number;
-}
-
-export interface UpstreamCall {
-  service: ServiceId;
-  operation: string;
-  method: UpstreamRequest['method'];
-}
-
-/** Watches the calls made for one GraphQL request: its budget of upstream calls, its log line. */
-export interface UpstreamCallObserver {
-  /** Called before a call is sent, and may throw to refuse it; the result is called with its outcome. */
-  callStarted(call: UpstreamCall): (status: number | undefined) => void;
-}
-
-/** The upstream reporting each call to the observer (once per call, whatever its retries). */
-export function observed(upstream: Upstream, observer: UpstreamCallObserver): Upstream {
-  return {
-    service: upstream.service,
-    async request(req) {
-      const done = observer.callStarted({ service: upstream.service, operation: req.operation, method: req.method });
-      let status: number | undefined;
-      try {
-        const response = await upstream.request(req);
-        status = response.status;
-        return response;
-      } finally {
-        done(status);
-      }
-    },
-  };
 }
 
 /** What the vendor calls need: one upstream API root and a way to call it. */
@@ -69,14 +42,30 @@ export interface Upstream {
 }
 
 /**
+ * The policies every upstream call goes through, and the one a token request goes through (no
+ * credential of its own; its answer redacted of the client secret it carried).
+ */
+function chains(limits: UpstreamLimits, pools: UpstreamPools, secrets: { configured?: string; token?: string }): { call: Send; token: Send } {
+  const onRetry = (call: Call, info: { retry: number; delayMs: number; reason: string }) =>
+    log.warn('upstream call retried', { service: call.service, operation: call.operation, method: call.request.method, ...info });
+  const onRenewal = (call: Call) =>
+    log.info('upstream refused the token: renewed it and sending the request once more', { service: call.service, operation: call.operation });
+  const send = wire(pools, limits.maxResponseBytes);
+  return {
+    call: compose(observe, deadline(limits.timeoutMs), retry(limits.retry, onRetry), authorize(onRenewal), redact([secrets.configured]))(send),
+    token: compose(deadline(limits.timeoutMs), retry(limits.retry, onRetry), redact([secrets.token]))(send),
+  };
+}
+
+/**
  * One upstream API root with its credential, limits and retry policy. Knows HTTP, not GraphQL types.
  * Connections come from the shared per-origin pools.
  */
-export class UpstreamClient implements Upstream {
-  private readonly url: URL;
+export class UpstreamClient {
+  private readonly origin: string;
   private readonly basePath: string;
-  private readonly credential: CredentialSource;
-  private readonly pool: Pool;
+  private readonly credentials: CredentialSource;
+  private readonly send: Send;
 
   constructor(
     readonly service: ServiceId,
@@ -86,74 +75,60 @@ export class UpstreamClient implements Upstream {
     pools: UpstreamPools,
     clock: Clock = systemClock,
   ) {
-    this.url = new URL(config.url);
-    this.basePath = this.url.pathname.replace(/\/+$/, '');
-    this.pool = pools.for(this.url);
-    this.credential = credentialSource(service, config.credential, scheme, pools, limits, clock);
+    const url = new URL(config.url);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    const { credential } = config;
+    const { call, token } = chains(limits, pools, {
+      ...(credential.kind === 'static' ? { configured: credential.secret } : {}),
+      ...(credential.kind === 'clientCredentials' ? { token: credential.clientSecret } : {}),
+    });
+    this.send = call;
+    this.credentials = credentialSource(service, config.credential, scheme, token, clock);
   }
 
-  request(req: UpstreamRequest): Promise<UpstreamResponse> {
-    return this.call(req, this.credential);
+  /**
+   * This upstream for one GraphQL request: its calls reported to `observer`, and made with the
+   * caller's own credential when it sent one.
+   */
+  forRequest(observer: UpstreamCallObserver, callerSecret?: string): Upstream {
+    const credentials = callerSecret === undefined ? this.credentials : fixedCredential(callerSecret, this.scheme);
+    return { service: this.service, request: (req) => this.call(req, credentials, observer) };
   }
 
-  /** This upstream called with the caller's own credential instead of the configured one. */
-  withCallerCredential(secret: string): Upstream {
-    const credential = fixedCredential(secret, this.scheme);
-    return { service: this.service, request: (req) => this.call(req, credential) };
-  }
-
-  private async call(req: UpstreamRequest, credential: CredentialSource): Promise<UpstreamResponse> {
-    let authorization = await credential.authorization();
-    const deadline = Date.now() + this.limits.timeoutMs;
-    // Not AbortSignal.timeout: its timer outlives the call by the whole timeout, and under load that
-    // keeps thousands of signals and timers alive into the old generation.
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new DOMException('The upstream call timed out.', 'TimeoutError')), this.limits.timeoutMs);
-    try {
-      const signal = timeout.signal;
-      let result = await this.send(req, authorization, deadline, signal);
-      const refused = (r: typeof result) => r.exchange.kind === 'answer' && r.exchange.status === 401;
-      if (refused(result) && authorization !== undefined && credential.renewable) {
-        // A 401 proves the request was not processed, so it is safe to send it once more with a new token.
-        credential.invalidate(authorization);
-        authorization = await credential.authorization();
-        log.info('upstream refused the token: renewed it and sending the request once more', { service: this.service, operation: req.operation });
-        result = await this.send(req, authorization, deadline, signal);
-        if (refused(result) && authorization !== undefined) credential.invalidate(authorization);
-      }
-      return this.toResponse(result, req, authorization);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private send(req: UpstreamRequest, authorization: string | undefined, deadline: number, signal: AbortSignal) {
+  private async call(req: UpstreamRequest, credentials: CredentialSource, observer: UpstreamCallObserver): Promise<UpstreamResponse> {
     const headers: Record<string, string> = { ...req.headers, accept: 'application/json' };
-    if (authorization !== undefined) headers.authorization = authorization;
     let body: string | undefined;
     if (req.body !== undefined) {
       body = JSON.stringify(req.body);
       headers['content-type'] = req.contentType ?? 'application/json';
     }
-    const options = { origin: this.url.origin, path: this.basePath + req.path, method: req.method, headers, body, signal };
-    return withRetries(
-      () => exchange(this.pool, options, this.limits.maxResponseBytes),
-      {
-        idempotent: req.method === 'GET',
-        policy: this.limits.retry,
-        deadline,
-        onRetry: (info) => log.warn('upstream call retried', { service: this.service, operation: req.operation, method: req.method, ...info }),
-      },
-    );
+    const attempted = await this.send({
+      service: this.service,
+      operation: req.operation,
+      request: { origin: this.origin, path: this.basePath + req.path, method: req.method, headers, ...(body !== undefined ? { body } : {}) },
+      idempotent: req.method === 'GET',
+      deadline: 0,
+      dispatchBy: 0,
+      credentials,
+      observer,
+      retries: 0,
+      renewed: false,
+    });
+    return this.toResponse(attempted, req);
   }
 
-  /** `authorization` is the header the answer was given to: its credential never leaves in the answer. */
-  private toResponse(result: { exchange: Exchange; retryAfterMs?: number }, req: UpstreamRequest, authorization: string | undefined): UpstreamResponse {
-    const ex = result.exchange;
-    const retryAfter = result.retryAfterMs === undefined ? undefined : Math.ceil(result.retryAfterMs / 1000);
+  private toResponse({ exchange: ex, retryAfterMs, body }: Attempted, req: UpstreamRequest): UpstreamResponse {
+    const retryAfter = retryAfterMs === undefined ? undefined : Math.ceil(retryAfterMs / 1000);
     if (ex.kind === 'answer') {
-      const text = withoutCredential(ex.text, authorization === undefined ? undefined : credentialOf(authorization));
-      return { status: ex.status, headers: ex.headers, text, json: parseJson(text), ...(retryAfter !== undefined ? { retryAfter } : {}) };
+      return {
+        status: ex.status,
+        headers: ex.headers,
+        text: body?.text ?? '',
+        json: body?.json,
+        ...(body?.problem ? { problem: body.problem } : {}),
+        ...(retryAfter !== undefined ? { retryAfter } : {}),
+      };
     }
     const upstream: UpstreamInfo = { service: this.service, operation: req.operation, ...(ex.status !== undefined ? { status: ex.status } : {}) };
     if (ex.kind === 'tooLarge') {
@@ -176,6 +151,12 @@ export class UpstreamClient implements Upstream {
       case 'notSent':
         if (ex.code === 'UND_ERR_CONNECT_TIMEOUT') return gatewayError('UPSTREAM_TIMEOUT', `${this.service} did not accept a connection in time${notSent}.`, details);
         return gatewayError('UPSTREAM_UNAVAILABLE', `${this.service} could not be reached${notSent}.`, details);
+      case 'expired':
+        return gatewayError(
+          'UPSTREAM_TIMEOUT',
+          `The request to ${this.service} waited for a free connection until its deadline and was not sent${write ? ', so nothing was changed' : ''}.`,
+          details,
+        );
       case 'timeout':
         return gatewayError(
           'UPSTREAM_TIMEOUT',
@@ -187,14 +168,5 @@ export class UpstreamClient implements Upstream {
         return gatewayError('UPSTREAM_UNAVAILABLE', `The connection to ${this.service} failed${when}${mayHaveApplied}.`, details);
       }
     }
-  }
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

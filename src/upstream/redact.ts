@@ -5,17 +5,60 @@ export const REDACTED = '[REDACTED]';
 const MIN_CREDENTIAL_LENGTH = 8;
 
 /**
- * An upstream answer with every copy of the credential it was sent replaced by REDACTED: as sent, as
- * a JSON string escapes it, and percent-encoded. A vendor that quotes the request back in an error
- * message (or stores it in a field) must not hand the gateway's credential, or a caller's, to
- * whoever reads the GraphQL response. The search runs on every answer; a replacement only when a
- * copy is there.
+ * Finds every copy of some credentials in text, however a vendor spelled it: as sent, with any
+ * character JSON-escaped (`\u0042`, `\u002F`, `\/`, `\"`), percent-encoded in either case (once or
+ * twice), or any mix of these character by character. A vendor that quotes the request back in an
+ * error message (or stores it in a field) must not hand the gateway's credential, or a caller's, to
+ * whoever reads the GraphQL response.
  */
-export function withoutCredential(text: string, credential: string | undefined): string {
-  if (credential === undefined || credential.length < MIN_CREDENTIAL_LENGTH) return text;
-  let result = text;
-  for (const form of new Set([credential, JSON.stringify(credential).slice(1, -1), encodeURIComponent(credential)])) {
-    if (result.includes(form)) result = result.replaceAll(form, REDACTED);
+export class Redactor {
+  private readonly pattern: RegExp | undefined;
+
+  constructor(credentials: ReadonlyArray<string | undefined>) {
+    const searched = [...new Set(credentials.filter((c): c is string => c !== undefined && c.length >= MIN_CREDENTIAL_LENGTH))];
+    // Longest first, so a credential that contains another is replaced whole.
+    searched.sort((a, b) => b.length - a.length);
+    this.pattern = searched.length === 0 ? undefined : new RegExp(searched.map(spellings).join('|'), 'g');
   }
-  return result;
+
+  /** True when there is nothing to search for, so callers can skip walking a document. */
+  get idle(): boolean {
+    return this.pattern === undefined;
+  }
+
+  /** `text` with every copy replaced by REDACTED. */
+  text(text: string): string {
+    if (!this.pattern) return text;
+    this.pattern.lastIndex = 0;
+    return this.pattern.test(text) ? text.replace(this.pattern, REDACTED) : text;
+  }
+}
+
+/** A regular expression source matching `credential` in every spelling described above. */
+function spellings(credential: string): string {
+  let source = '';
+  for (const char of credential) source += `(?:${charSpellings(char).join('|')})`;
+  return source;
+}
+
+function charSpellings(char: string): string[] {
+  const forms = [escapeRegExp(char)];
+  const codePoint = char.codePointAt(0)!;
+  // JSON's \u escapes: one for a character of the basic plane, a surrogate pair above it.
+  const units = codePoint > 0xffff ? [char.charCodeAt(0), char.charCodeAt(1)] : [codePoint];
+  forms.push(units.map((unit) => `\\\\u${anyCaseHex(unit.toString(16).padStart(4, '0'))}`).join(''));
+  if (char === '/') forms.push('\\\\/');
+  if (char === '"' || char === '\\') forms.push(`\\\\${escapeRegExp(char)}`);
+  // Percent-encoding of the UTF-8 bytes, the % itself possibly encoded again (%252F).
+  const bytes = [...Buffer.from(char, 'utf8')];
+  forms.push(bytes.map((byte) => `%(?:25)?${anyCaseHex(byte.toString(16).padStart(2, '0'))}`).join(''));
+  return forms;
+}
+
+function anyCaseHex(hex: string): string {
+  return hex.replace(/[a-f]/gi, (digit) => `[${digit.toLowerCase()}${digit.toUpperCase()}]`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 }

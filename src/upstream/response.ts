@@ -1,6 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import type { ServiceId } from '../config.js';
 import { codeForStatus, gatewayError, type FieldError } from '../errors.js';
+import { MAX_ANSWER_DEPTH } from './body.js';
 import type { UpstreamResponse } from './client.js';
 
 /** What one vendor's error body says, in the contract's terms. */
@@ -22,8 +23,9 @@ export interface ResponseContext {
 /** The JSON body of a 2xx answer, or the GraphQL error that any other answer means. */
 export function jsonBody(res: UpstreamResponse, ctx: ResponseContext): unknown {
   if (res.status >= 200 && res.status < 300) {
-    if (res.json === undefined) {
-      throw gatewayError('UPSTREAM_ERROR', `${ctx.service} answered ${res.status} with ${describeBody(res)} instead of JSON.`, {
+    if (res.json === undefined || res.problem) {
+      const what = res.problem ? describeBody(res) : `${describeBody(res)} instead of JSON`;
+      throw gatewayError('UPSTREAM_ERROR', `${ctx.service} answered ${res.status} with ${what}.`, {
         upstream: { service: ctx.service, status: res.status, operation: ctx.operation },
       });
     }
@@ -81,18 +83,33 @@ function plainMessage(res: UpstreamResponse, service: ServiceId): string {
 }
 
 function describeBody(res: UpstreamResponse): string {
+  if (res.problem?.kind === 'notUtf8') return 'a body that is not valid UTF-8';
+  if (res.problem?.kind === 'tooDeep') return `JSON nested more than ${MAX_ANSWER_DEPTH} levels deep (at ${res.problem.path})`;
   if (res.text.trim() === '') return 'an empty body';
   const contentType = String(res.headers['content-type'] ?? '');
   if (contentType.includes('html') || /^\s*<(!doctype|html)/i.test(res.text)) return 'an HTML page';
   return res.json === undefined ? 'a body that is not JSON' : 'an unexpected JSON body';
 }
 
-/** Retry-After as whole seconds: either delta-seconds or an HTTP date. */
+// RFC 9110's three HTTP-date forms, all in GMT: IMF-fixdate, the obsolete RFC 850 form, and asctime.
+const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+const RFC_850 = /^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{2}-(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
+const ASCTIME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ( \d|\d{2}) (\d{2}:\d{2}:\d{2}) (\d{4})$/;
+
+/**
+ * Retry-After as whole seconds: delta-seconds, or an HTTP date. Anything else is no Retry-After at
+ * all; Date.parse alone would read "1.5" or "-1" as dates in 2001 and asctime in local time.
+ */
 export function retryAfterSeconds(header: string | string[] | undefined, now = Date.now()): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value.trim() === '') return undefined;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value);
-  const date = Date.parse(value);
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  let date = Number.NaN;
+  if (IMF_FIXDATE.test(value) || RFC_850.test(value)) date = Date.parse(value);
+  else {
+    const asctime = ASCTIME.exec(value);
+    if (asctime) date = Date.parse(`${asctime[2]!.trim()} ${asctime[1]} ${asctime[4]} ${asctime[3]} GMT`);
+  }
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - now) / 1000));
 }

@@ -9,8 +9,9 @@ import { retryAfterSeconds } from './response.js';
  * 503 or 504. Any other call (PATCH) is retried only when the upstream proved it did not process
  * it: the connection was never made, or it answered 429/503 with a Retry-After. Never after a
  * timeout, and never a write after a connection broke once the request may have been sent.
- * Retries stop when they run out or when the wait would pass the call's deadline; the caller is
- * then told when trying again makes sense.
+ * Retries stop when they run out or when the wait would pass the last moment the call may still be
+ * sent; the caller is then told when trying again makes sense. A Retry-After is read on 429 and 503
+ * only, the statuses RFC 9110 and RFC 6585 give it to; a 502 or 504 is retried with backoff.
  */
 
 export type Decision =
@@ -29,7 +30,7 @@ export interface RetryState {
 const RETRIED_STATUSES = new Set([429, 502, 503, 504]);
 
 export function decide(exchange: Exchange, idempotent: boolean, policy: RetryPolicy, state: RetryState, random = Math.random): Decision {
-  const retryable = retryableFailure(exchange, idempotent);
+  const retryable = retryableFailure(exchange, idempotent, state.now);
   if (!retryable) return { retry: false };
   const { reason, retryAfterMs } = retryable;
   if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) return { retry: false, retryAfterMs };
@@ -38,7 +39,7 @@ export function decide(exchange: Exchange, idempotent: boolean, policy: RetryPol
   return { retry: true, delayMs, reason };
 }
 
-function retryableFailure(exchange: Exchange, idempotent: boolean): { reason: string; retryAfterMs?: number } | undefined {
+function retryableFailure(exchange: Exchange, idempotent: boolean, now: number): { reason: string; retryAfterMs?: number } | undefined {
   if (exchange.kind === 'tooLarge') return undefined;
   if (exchange.kind === 'failed') {
     const reason = exchange.code ?? exchange.failure;
@@ -48,7 +49,7 @@ function retryableFailure(exchange: Exchange, idempotent: boolean): { reason: st
     return undefined;
   }
   if (!RETRIED_STATUSES.has(exchange.status)) return undefined;
-  const seconds = exchange.status === 429 || exchange.status === 503 ? retryAfterSeconds(exchange.headers['retry-after']) : undefined;
+  const seconds = exchange.status === 429 || exchange.status === 503 ? retryAfterSeconds(exchange.headers['retry-after'], now) : undefined;
   const reason = `status ${exchange.status}`;
   if (seconds !== undefined) return { reason, retryAfterMs: seconds * 1000 };
   // Without Retry-After a 429 or 503 does not say the write was refused rather than half done.
@@ -59,21 +60,4 @@ function retryableFailure(exchange: Exchange, idempotent: boolean): { reason: st
 function backoff(policy: RetryPolicy, retries: number, random: () => number): number {
   const base = policy.backoffMs * 2 ** retries;
   return Math.round(base / 2 + (random() * base) / 2);
-}
-
-/**
- * Runs `attempt` until it succeeds or `decide` says stop. Returns the last exchange and, when the
- * failure may pass, how long to wait before trying again.
- */
-export async function withRetries(
-  attempt: () => Promise<Exchange>,
-  options: { idempotent: boolean; policy: RetryPolicy; deadline: number; onRetry?: (info: { retry: number; delayMs: number; reason: string }) => void },
-): Promise<{ exchange: Exchange; retryAfterMs?: number }> {
-  for (let retries = 0; ; retries++) {
-    const exchange = await attempt();
-    const decision = decide(exchange, options.idempotent, options.policy, { retries, deadline: options.deadline, now: Date.now() });
-    if (!decision.retry) return decision.retryAfterMs === undefined ? { exchange } : { exchange, retryAfterMs: decision.retryAfterMs };
-    options.onRetry?.({ retry: retries + 1, delayMs: decision.delayMs, reason: decision.reason });
-    if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
-  }
 }

@@ -27,10 +27,10 @@ export async function list(http: Upstream, resource: Resource, params: ListParam
   return jsonBody(res, { service: 'authentik', operation: resource.list, parseError: authentikError(resource.fieldNames) });
 }
 
-/** The resource, or null when authentik answers 404. */
-export async function retrieve(http: Upstream, resource: Resource, key: string | number): Promise<unknown | null> {
+/** The resource's JSON, or undefined when authentik answers 404 (a JSON body is never undefined). */
+export async function retrieve(http: Upstream, resource: Resource, key: string | number): Promise<unknown> {
   const res = await http.request({ operation: resource.retrieve, method: 'GET', path: resource.collection + upstreamPath`${key}/` });
-  if (res.status === 404) return null;
+  if (res.status === 404) return undefined;
   return jsonBody(res, { service: 'authentik', operation: resource.retrieve, parseError: authentikError(resource.fieldNames) });
 }
 

@@ -226,7 +226,7 @@ export const AuthentikOAuthSource = builder.objectRef<AuthentikOAuthSourceShape>
 /** GET /sources/oauth/{slug}/: the source, or null when authentik has none. */
 async function fetchSource(ctx: Context, slug: string): Promise<AuthentikOAuthSourceShape | null> {
   const body = await retrieve(upstreamOf(ctx, 'authentik', SOURCES.retrieve), SOURCES, slug);
-  return body === null ? null : requireSource(body, SOURCES.retrieve);
+  return body === undefined ? null : requireSource(body, SOURCES.retrieve);
 }
 
 // A key that is not an authentik slug is an unknown entity (null), not a request to send.

@@ -151,7 +151,7 @@ export const AuthentikOAuth2Provider = builder.objectRef<AuthentikOAuth2Provider
 /** GET /providers/oauth2/{id}/: the provider, or null when authentik has none. */
 async function fetchProvider(ctx: Context, id: number): Promise<AuthentikOAuth2ProviderShape | null> {
   const body = await retrieve(upstreamOf(ctx, 'authentik', PROVIDERS.retrieve), PROVIDERS, id);
-  return body === null ? null : requireProvider(body, PROVIDERS.retrieve);
+  return body === undefined ? null : requireProvider(body, PROVIDERS.retrieve);
 }
 
 // A key that is not an authentik primary key is an unknown entity (null), not a request to send.

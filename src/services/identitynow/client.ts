@@ -11,11 +11,11 @@ export async function listOauthClients(http: Upstream, filters: string | undefin
   return jsonBody(res, { service: 'identitynow', operation, parseError: identityNowError('filters') });
 }
 
-/** The client, or null when IdentityNow answers 404. */
-export async function getOauthClient(http: Upstream, id: string): Promise<unknown | null> {
+/** The client's JSON, or undefined when IdentityNow answers 404 (a JSON body is never undefined). */
+export async function getOauthClient(http: Upstream, id: string): Promise<unknown> {
   const operation = 'getOauthClient';
   const res = await http.request({ operation, method: 'GET', path: upstreamPath`/oauth-clients/${id}` });
-  if (res.status === 404) return null;
+  if (res.status === 404) return undefined;
   return jsonBody(res, { service: 'identitynow', operation, parseError: identityNowError('id') });
 }
 

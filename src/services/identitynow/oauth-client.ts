@@ -126,7 +126,7 @@ export const IdentityNowOAuthClient = builder.objectRef<IdentityNowOAuthClientSh
 /** GET /oauth-clients/{id}: the client, or null when IdentityNow has none. */
 async function fetchClient(ctx: Context, id: string): Promise<IdentityNowOAuthClientShape | null> {
   const body = await getOauthClient(upstreamOf(ctx, 'identitynow', 'getOauthClient'), id);
-  return body === null ? null : requireClient(body, 'getOauthClient');
+  return body === undefined ? null : requireClient(body, 'getOauthClient');
 }
 
 // Representations come from other subgraphs, typed or not: a key that could never be an IdentityNow
@@ -172,7 +172,12 @@ builder.mutationField('patchOAuthClient', (t) =>
       const ops = checkPatch(args.ops as PatchOperation[], IDENTITYNOW_PATCH_RULES, ctx.limits.maxPatchOps);
       const http = upstreamOf(ctx, 'identitynow', 'patchOauthClient');
       const body = await sendPatch(ops, {
-        current: () => getOauthClient(http, id),
+        // The document the TEST operations are rehearsed on must be a client, like any answer.
+        current: async () => {
+          const body = await getOauthClient(http, id);
+          if (body !== undefined) requireClient(body, 'getOauthClient');
+          return body;
+        },
         notFound: () =>
           gatewayError('NOT_FOUND', `IdentityNow has no OAuth client ${id}.`, {
             upstream: { service: 'identitynow', status: 404, operation: 'getOauthClient' },

@@ -14,11 +14,11 @@ export async function getOAuthClients(http: Upstream): Promise<unknown> {
   return jsonBody(res, { service: 'launchdarkly', operation, parseError: launchDarklyError('id') });
 }
 
-/** The client, or null when LaunchDarkly answers 404. */
-export async function getOAuthClientById(http: Upstream, clientId: string): Promise<unknown | null> {
+/** The client's JSON, or undefined when LaunchDarkly answers 404 (a JSON body is never undefined). */
+export async function getOAuthClientById(http: Upstream, clientId: string): Promise<unknown> {
   const operation = 'getOAuthClientById';
   const res = await http.request({ operation, method: 'GET', path: upstreamPath`/api/v2/oauth/clients/${clientId}`, headers: HEADERS });
-  if (res.status === 404) return null;
+  if (res.status === 404) return undefined;
   return jsonBody(res, { service: 'launchdarkly', operation, parseError: launchDarklyError('id') });
 }
 

@@ -60,7 +60,7 @@ export const LaunchDarklyOAuthClient = builder.objectRef<LaunchDarklyOAuthClient
 /** GET /api/v2/oauth/clients/{clientId}: the client, or null when LaunchDarkly has none. */
 async function fetchClient(ctx: Context, id: string): Promise<LaunchDarklyOAuthClientShape | null> {
   const body = await getOAuthClientById(upstreamOf(ctx, 'launchdarkly', 'getOAuthClientById'), id);
-  return body === null ? null : requireClient(body, 'getOAuthClientById');
+  return body === undefined ? null : requireClient(body, 'getOAuthClientById');
 }
 
 // A key that could never be a LaunchDarkly client id is an unknown entity (null), not a request to send.
@@ -104,7 +104,12 @@ builder.mutationField('patchLaunchDarklyOAuthClient', (t) =>
       const ops = checkPatch(args.ops as PatchOperation[], LAUNCHDARKLY_PATCH_RULES, ctx.limits.maxPatchOps);
       const http = upstreamOf(ctx, 'launchdarkly', 'patchOAuthClient');
       const body = await sendPatch(ops, {
-        current: () => getOAuthClientById(http, id),
+        // The document the TEST operations are rehearsed on must be a client, like any answer.
+        current: async () => {
+          const body = await getOAuthClientById(http, id);
+          if (body !== undefined) requireClient(body, 'getOAuthClientById');
+          return body;
+        },
         notFound: () =>
           gatewayError('NOT_FOUND', `LaunchDarkly has no OAuth client ${id}.`, {
             upstream: { service: 'launchdarkly', status: 404, operation: 'getOAuthClientById' },

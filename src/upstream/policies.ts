@@ -1,0 +1,178 @@
+import type { RetryPolicy, ServiceId } from '../config.js';
+import { readAnswerBody, type AnswerBody } from './body.js';
+import type { CredentialSource, Presented } from './credentials.js';
+import { exchange, type Exchange, type ExchangeRequest } from './exchange.js';
+import { Redactor } from './redact.js';
+import type { UpstreamPools } from './pools.js';
+import { decide } from './retry.js';
+
+/**
+ * The upstream call as small policies, each wrapping the next (undici's `compose` shape): the
+ * observer of the GraphQL request, the deadline, the retry decision, the credential and its renewal,
+ * redaction, and the wire. Each policy knows one thing; the client composes them once.
+ */
+
+/** One upstream call on its way through the policies. */
+export interface Call {
+  readonly service: ServiceId;
+  /** The vendor's operation id, reported in errors, logs and metrics. */
+  readonly operation: string;
+  readonly request: ExchangeRequest;
+  /** GETs and token requests: safe to send twice. */
+  readonly idempotent: boolean;
+  /** Set by `deadline`: epoch ms when the call gives up, and after which nothing more is written. */
+  deadline: number;
+  dispatchBy: number;
+  /** The credential source for this call (the configured one, or the caller's own); none for a token request. */
+  readonly credentials?: CredentialSource;
+  /** Set by `authorize`: what the request carried, so redaction knows what to look for. */
+  presented?: Presented;
+  /** Watches this call for its GraphQL request (budget, log line); absent for calls of no request. */
+  readonly observer?: UpstreamCallObserver;
+  /** Retries made so far, and whether a refused token was renewed. */
+  retries: number;
+  renewed: boolean;
+}
+
+export interface Attempted {
+  exchange: Exchange;
+  /** Set when the call failed in a way a later attempt may not: how long to wait first. */
+  retryAfterMs?: number;
+  /** The decoded answer (set by `redact`, for an answer). */
+  body?: AnswerBody;
+}
+
+export type Send = (call: Call) => Promise<Attempted>;
+export type Policy = (next: Send) => Send;
+
+export function compose(...policies: Policy[]): (send: Send) => Send {
+  return (send) => policies.reduceRight<Send>((next, policy) => policy(next), send);
+}
+
+export interface UpstreamCallRecord {
+  service: ServiceId;
+  operation: string;
+  method: ExchangeRequest['method'];
+}
+
+/** Watches the calls made for one GraphQL request: its budget of upstream calls, its log line. */
+export interface UpstreamCallObserver {
+  /** Called before a call is sent, and may throw to refuse it; the result is called with its outcome. */
+  callStarted(call: UpstreamCallRecord): (status: number | undefined) => void;
+}
+
+/** Reports each call, once whatever its retries, to the request that made it. */
+export const observe: Policy = (next) => async (call) => {
+  if (!call.observer) return next(call);
+  const done = call.observer.callStarted({ service: call.service, operation: call.operation, method: call.request.method });
+  let status: number | undefined;
+  try {
+    const attempted = await next(call);
+    status = attempted.exchange.status;
+    return attempted;
+  } finally {
+    done(status);
+  }
+};
+
+// The share of the deadline a write keeps for its answer: written later than this, it would most
+// likely time out, and a timed-out write leaves the caller not knowing whether it was applied.
+const WRITE_ANSWER_SHARE = 0.1;
+const WRITE_ANSWER_MAX_MS = 1_000;
+
+/** One deadline for the whole call, retries and token included. A write is not sent once too little of it is left. */
+export function deadline(timeoutMs: number, now: () => number = Date.now): Policy {
+  const writeMargin = Math.min(WRITE_ANSWER_MAX_MS, Math.round(timeoutMs * WRITE_ANSWER_SHARE));
+  return (next) => (call) => {
+    call.deadline = now() + timeoutMs;
+    call.dispatchBy = call.idempotent ? call.deadline : call.deadline - writeMargin;
+    return next(call);
+  };
+}
+
+/** Tries again when `decide` allows it; see retry.ts for when that is. */
+export function retry(policy: RetryPolicy, onRetry: (call: Call, info: { retry: number; delayMs: number; reason: string }) => void): Policy {
+  return (next) => async (call) => {
+    for (;;) {
+      const attempted = await next(call);
+      const decision = decide(attempted.exchange, call.idempotent, policy, { retries: call.retries, deadline: call.dispatchBy, now: Date.now() });
+      if (!decision.retry) return decision.retryAfterMs === undefined ? attempted : { ...attempted, retryAfterMs: decision.retryAfterMs };
+      call.retries += 1;
+      onRetry(call, { retry: call.retries, delayMs: decision.delayMs, reason: decision.reason });
+      if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+    }
+  };
+}
+
+/**
+ * Puts the call's credential in its Authorization header. When the upstream answers 401 to a token
+ * the gateway obtained itself, that token is dropped and the request sent once more with a new one:
+ * a 401 proves the request was not processed.
+ */
+export function authorize(onRenewal: (call: Call) => void): Policy {
+  return (next) => async (call) => {
+    const source = call.credentials;
+    if (!source) return next(call);
+    const send = async () => {
+      call.presented = await source.current();
+      const headers = call.presented ? { ...call.request.headers, authorization: call.presented.header } : call.request.headers;
+      return next({ ...call, request: { ...call.request, headers } });
+    };
+    let attempted = await send();
+    const refused = () => attempted.exchange.kind === 'answer' && attempted.exchange.status === 401 && call.presented !== undefined;
+    if (refused() && source.renewable && !call.renewed) {
+      source.invalidate(call.presented!);
+      call.renewed = true;
+      onRenewal(call);
+      attempted = await send();
+      if (refused()) source.invalidate(call.presented!);
+    }
+    return attempted;
+  };
+}
+
+/**
+ * Decodes an answer with every copy of what the request carried (and of `always`, the configured
+ * secret) redacted, so no vendor can quote a credential back to a GraphQL caller.
+ */
+export function redact(always: ReadonlyArray<string | undefined> = []): Policy {
+  const fixed = new Redactor(always);
+  // A caller's credential, or a granted token, is usually seen again soon: its pattern is kept a while.
+  const recent = new Map<string, Redactor>();
+  const redactorFor = (secret: string | undefined): Redactor => {
+    if (secret === undefined || always.includes(secret)) return fixed;
+    let redactor = recent.get(secret);
+    if (!redactor) {
+      redactor = new Redactor([secret, ...always]);
+      if (recent.size >= RECENT_REDACTORS) recent.delete(recent.keys().next().value!);
+      recent.set(secret, redactor);
+    }
+    return redactor;
+  };
+  return (next) => async (call) => {
+    const attempted = await next(call);
+    if (attempted.exchange.kind !== 'answer') return attempted;
+    return { ...attempted, body: readAnswerBody(attempted.exchange.body, redactorFor(call.presented?.secret)) };
+  };
+}
+
+const RECENT_REDACTORS = 64;
+
+const EXPIRED: Attempted = { exchange: { kind: 'failed', failure: 'expired', code: 'DEADLINE' } };
+
+/**
+ * The last step: the request on the wire once its origin has a free connection for it (or not at
+ * all, when its time to be sent runs out first), within the call's deadline and response size limit.
+ */
+export function wire(pools: UpstreamPools, maxBytes: number): Send {
+  return async (call) => {
+    const origin = pools.get(call.request.origin);
+    const release = await origin.admission.enter(call.dispatchBy);
+    if (!release) return EXPIRED;
+    try {
+      return { exchange: await exchange(origin.pool, call.request, { maxBytes, deadline: call.deadline, dispatchBy: call.dispatchBy }) };
+    } finally {
+      release();
+    }
+  };
+}
