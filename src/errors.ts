@@ -12,7 +12,15 @@ export type ErrorCode =
   | 'UPSTREAM_ERROR'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_NOT_CONFIGURED';
+  | 'UPSTREAM_NOT_CONFIGURED'
+  | 'AUDIT_UNAVAILABLE'
+  // Refusals of the HTTP request or the document before anything runs (graphql-yoga's own codes).
+  | 'REQUEST_ENTITY_TOO_LARGE'
+  | 'GRAPHQL_PARSE_FAILED'
+  | 'GRAPHQL_VALIDATION_FAILED'
+  | 'OPERATION_RESOLUTION_FAILURE'
+  // An error the gateway did not expect; its message is masked.
+  | 'INTERNAL_SERVER_ERROR';
 
 export interface FieldError {
   field: string;

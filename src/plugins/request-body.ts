@@ -1,15 +1,10 @@
-import { GraphQLError, type GraphQLErrorExtensions } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { badRequest } from '../errors.js';
 
-/**
- * Worded and coded as graphql-yoga's own refusal, so clients see what they saw before; the code is
- * yoga's HTTP-level one, outside the contract's ErrorCode list, hence the cast.
- */
+/** Worded and coded as graphql-yoga's own refusal, so clients see what they saw before. */
 function tooLarge(): GraphQLError {
-  return new GraphQLError('Request body too large', {
-    extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } } as unknown as GraphQLErrorExtensions,
-  });
+  return new GraphQLError('Request body too large', { extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } } });
 }
 
 const JSON_MEDIA_TYPES = new Set(['application/json', 'application/graphql+json']);
