@@ -6,6 +6,7 @@ import { EntityLoader } from './entity-loader.js';
 import { log } from './log.js';
 import { callerAuth } from './plugins/caller-auth.js';
 import { csrfPrevention, PREFLIGHT_HEADERS } from './plugins/csrf-prevention.js';
+import { errorCodes } from './plugins/error-codes.js';
 import { requestBody } from './plugins/request-body.js';
 import { noIntrospection } from './plugins/no-introspection.js';
 import { operationLimits } from './plugins/operation-limits.js';
@@ -120,6 +121,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       operationLimits(limits),
       ...(config.introspection ? [] : [noIntrospection()]),
       variableErrors(),
+      errorCodes({ suggestions: config.introspection }),
     ],
   });
 
