@@ -1,9 +1,9 @@
-import { createServer, ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, sandboxConfig, SERVICE_IDS, type Config } from './config.js';
 import { createGateway } from './gateway.js';
 import { limitHeapGrowth } from './heap.js';
 import { log } from './log.js';
+import { createHttpServer } from './server.js';
 import { startSandbox, type Sandbox } from './sandbox/index.js';
 
 async function main(): Promise<void> {
@@ -26,22 +26,9 @@ async function main(): Promise<void> {
   }
 
   const gateway = createGateway(config);
+  const http = createHttpServer(gateway.yoga, config.server);
+  const { server } = http;
   let stopping = false;
-  let inFlight = 0;
-  // While stopping, every answer closes its connection, so clients do not hold keep-alive sockets
-  // open. Decided as the head is written rather than by keeping a set of the responses in flight: a
-  // Set that every request enters and leaves kept its responses alive into V8's old generation
-  // (about 5 KB a request promoted, and a full collection every few hundred ms under load).
-  class StopAwareResponse extends ServerResponse<IncomingMessage> {
-    override writeHead(statusCode: number, statusMessage?: string, headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this;
-    override writeHead(statusCode: number, headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this;
-    override writeHead(statusCode: number, ...rest: unknown[]): this {
-      if (stopping) this.setHeader('connection', 'close');
-      // Passed on as received: Node tells the two forms apart by the type of the second argument.
-      return super.writeHead(statusCode, ...(rest as [string | undefined, OutgoingHttpHeaders | undefined]));
-    }
-  }
-  const server = createServer({ ServerResponse: StopAwareResponse }, gateway.yoga);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
@@ -63,20 +50,14 @@ async function main(): Promise<void> {
   }
   log.info(`gateway listening on http://${host}:${port}/graphql`, { port });
 
-  server.on('request', (_req, res) => {
-    inFlight += 1;
-    res.once('close', () => {
-      inFlight -= 1;
-    });
-  });
-
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    http.stopping();
     log.info(`${signal} received: stopping`);
     // Requests still running after the grace period are cut off, so the process always exits.
     const force = setTimeout(() => {
-      log.warn('shutdown grace period over: closing the connections still open', { inFlight });
+      log.warn('shutdown grace period over: closing the connections still open', { inFlight: http.inFlight });
       server.closeAllConnections();
       void gateway.close({ force: true });
     }, config.shutdownTimeoutMs);
@@ -95,7 +76,7 @@ async function main(): Promise<void> {
       process.exit(0);
     });
     server.closeIdleConnections();
-    log.info('no longer accepting connections; waiting for the requests in flight', { inFlight, graceMs: config.shutdownTimeoutMs });
+    log.info('no longer accepting connections; waiting for the requests in flight', { inFlight: http.inFlight, graceMs: config.shutdownTimeoutMs });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

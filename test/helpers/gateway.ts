@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createGateway, type GatewayOptions } from '../../src/gateway.js';
+import { createHttpServer } from '../../src/server.js';
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -25,8 +25,8 @@ export async function startGateway(envOrConfig: Record<string, string> | Config,
       ? (envOrConfig as Config)
       : loadConfig({ UPSTREAM_TIMEOUT_MS: '3000', GATEWAY_ALLOW_ANONYMOUS: 'true', ...(envOrConfig as Record<string, string>) });
   const gateway = createGateway(config, options);
-  const server: Server = createServer(gateway.yoga);
-  server.keepAliveTimeout = 1000;
+  // The server the entry point runs, with its bounds; keep-alive short so test runs never wait on idle sockets.
+  const { server } = createHttpServer(gateway.yoga, { ...config.server, keepAliveTimeoutMs: 1000 });
   let received = 0;
   const waiting: Array<{ n: number; resolve(): void }> = [];
   server.on('request', () => {
