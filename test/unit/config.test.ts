@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, type Config } from '../../src/config.js';
+
+type Env = Record<string, string>;
+
+function refusal(env: Env): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).name).toBe('ConfigError');
+    return (error as Error).message;
+  }
+  throw new Error('loadConfig accepted the configuration');
+}
+
+describe('loadConfig: defaults', () => {
+  it('an empty environment: the sandbox on loopback with the README defaults', () => {
+    const config = loadConfig({});
+    expect(config).toStrictEqual({
+      host: '127.0.0.1',
+      port: 4000,
+      sandbox: true,
+      services: {},
+      upstream: {
+        timeoutMs: 10_000,
+        connectTimeoutMs: 3_000,
+        headersTimeoutMs: 8_000,
+        bodyTimeoutMs: 8_000,
+        maxResponseBytes: 5_242_880,
+        retry: { retries: 2, backoffMs: 200, maxRetryAfterMs: 5_000 },
+      },
+      shutdownTimeoutMs: 10_000,
+      production: false,
+      auth: { apiKeys: [] },
+      limits: {
+        maxDepth: 10,
+        maxAliases: 15,
+        maxTokens: 1000,
+        maxUpstreamCalls: 10,
+        maxPatchOps: 100,
+        maxBodyBytes: 1_048_576,
+        maxStringLength: 10_000,
+      },
+      introspection: true,
+      graphiql: true,
+      corsOrigins: [],
+    } satisfies Config);
+  });
+});
+
+// [variable, minimum, maximum, where the value lands in Config, factor from the variable to the Config value]
+const INTEGERS: Array<[string, number, number, (c: Config) => number, number]> = [
+  ['PORT', 0, 65_535, (c) => c.port, 1],
+  ['UPSTREAM_TIMEOUT_MS', 1, 300_000, (c) => c.upstream.timeoutMs, 1],
+  ['UPSTREAM_CONNECT_TIMEOUT_MS', 1, 60_000, (c) => c.upstream.connectTimeoutMs, 1],
+  ['UPSTREAM_HEADERS_TIMEOUT_MS', 1, 300_000, (c) => c.upstream.headersTimeoutMs, 1],
+  ['UPSTREAM_BODY_TIMEOUT_MS', 1, 300_000, (c) => c.upstream.bodyTimeoutMs, 1],
+  ['UPSTREAM_MAX_RESPONSE_BYTES', 1024, 1024 ** 3, (c) => c.upstream.maxResponseBytes, 1],
+  ['UPSTREAM_RETRIES', 0, 10, (c) => c.upstream.retry.retries, 1],
+  ['UPSTREAM_RETRY_BACKOFF_MS', 0, 60_000, (c) => c.upstream.retry.backoffMs, 1],
+  ['UPSTREAM_MAX_RETRY_AFTER_SECONDS', 0, 3600, (c) => c.upstream.retry.maxRetryAfterMs, 1000],
+  ['SHUTDOWN_TIMEOUT_MS', 0, 600_000, (c) => c.shutdownTimeoutMs, 1],
+  ['GATEWAY_MAX_DEPTH', 1, 100, (c) => c.limits.maxDepth, 1],
+  ['GATEWAY_MAX_ALIASES', 0, 1000, (c) => c.limits.maxAliases, 1],
+  ['GATEWAY_MAX_TOKENS', 50, 100_000, (c) => c.limits.maxTokens, 1],
+  ['GATEWAY_MAX_UPSTREAM_CALLS', 1, 1000, (c) => c.limits.maxUpstreamCalls, 1],
+  ['GATEWAY_MAX_PATCH_OPS', 1, 10_000, (c) => c.limits.maxPatchOps, 1],
+  ['GATEWAY_MAX_BODY_BYTES', 1024, 100 * 1024 * 1024, (c) => c.limits.maxBodyBytes, 1],
+  ['GATEWAY_MAX_STRING_LENGTH', 100, 10_000_000, (c) => c.limits.maxStringLength, 1],
+];
+
+describe.each(INTEGERS)('loadConfig: %s between %i and %i', (name, min, max, read, factor) => {
+  it.each<[string, string, number]>([
+    ['the minimum', String(min), min],
+    ['the maximum', String(max), max],
+    ['spaces around', ` ${max} `, max],
+    ['leading zeros', `00${min}`, min],
+  ])('%s: %j', (_case, value, want) => {
+    expect(read(loadConfig({ [name]: value }))).toBe(want * factor);
+  });
+
+  // Under a minimum of 0 is a negative number, which is "not an integer" below.
+  it.each<[string, string]>([
+    ...(min > 0 ? [['one under the minimum', String(min - 1)] as [string, string]] : []),
+    ['one over the maximum', String(max + 1)],
+    ['far over the maximum', '99999999999999999999'],
+  ])('%s: %j', (_case, value) => {
+    expect(refusal({ [name]: value })).toBe(`${name} must be between ${min} and ${max}`);
+  });
+
+  it.each<[string]>([['1.5'], ['1e3'], ['0x10'], ['+5'], ['-5'], ['5 ms'], ['1_000'], ['ten'], ['٣']])('not an integer: %j', (value) => {
+    expect(refusal({ [name]: value })).toBe(`${name} must be an integer`);
+  });
+
+  it.each<[string]>([[''], ['   ']])('blank %j is the default', (value) => {
+    expect(read(loadConfig({ [name]: value }))).toBe(read(loadConfig({})));
+  });
+});
+
+describe('loadConfig: GATEWAY_API_KEYS', () => {
+  const KEY = 'k'.repeat(16);
+  const KEY2 = 'second-key-0123456789';
+  const ALL = ['oauth-gateway:read', 'oauth-gateway:write'];
+  const BAD_KEY = (entry: number) => `GATEWAY_API_KEYS entry ${entry}: a key must be 16 to 512 letters, digits or ._~+/=- characters`;
+
+  it.each<[string, string, Array<{ key: string; scopes: string[] }>]>([
+    ['unset', '', []],
+    ['only separators', ' , ,, ', []],
+    ['a key of 16 characters: every scope', KEY, [{ key: KEY, scopes: ALL }]],
+    ['a key of 512 characters', 'a'.repeat(512), [{ key: 'a'.repeat(512), scopes: ALL }]],
+    ['every allowed character', 'Az09._~+/=-Az09._~+/=-', [{ key: 'Az09._~+/=-Az09._~+/=-', scopes: ALL }]],
+    ['read only', `${KEY}:oauth-gateway:read`, [{ key: KEY, scopes: ['oauth-gateway:read'] }]],
+    ['write only', `${KEY}:oauth-gateway:write`, [{ key: KEY, scopes: ['oauth-gateway:write'] }]],
+    [
+      'two scopes, in the order given',
+      `${KEY}:oauth-gateway:write oauth-gateway:read`,
+      [{ key: KEY, scopes: ['oauth-gateway:write', 'oauth-gateway:read'] }],
+    ],
+    ['scopes separated by several spaces and tabs', `${KEY}:  oauth-gateway:read \t oauth-gateway:write `, [{ key: KEY, scopes: ALL }]],
+    [
+      'two entries, spaces around',
+      ` ${KEY} , ${KEY2}:oauth-gateway:read `,
+      [{ key: KEY, scopes: ALL }, { key: KEY2, scopes: ['oauth-gateway:read'] }],
+    ],
+    ['empty entries are skipped', `,${KEY},,${KEY2},`, [{ key: KEY, scopes: ALL }, { key: KEY2, scopes: ALL }]],
+  ])('%s', (_name, value, want) => {
+    expect(loadConfig({ GATEWAY_API_KEYS: value }).auth).toStrictEqual({ apiKeys: want });
+  });
+
+  it.each<[string, string, string]>([
+    ['15 characters', 'k'.repeat(15), BAD_KEY(1)],
+    ['513 characters', 'k'.repeat(513), BAD_KEY(1)],
+    ['a space inside', 'abcdefgh ijklmnopq', BAD_KEY(1)],
+    ['a character outside the set', 'abcdefgh!ijklmnopq', BAD_KEY(1)],
+    ['non-ASCII letters', 'clé-clé-clé-clé-clé', BAD_KEY(1)],
+    ['an empty key before the scopes', ':oauth-gateway:read', BAD_KEY(1)],
+    ['a short key before the scopes', 'short:oauth-gateway:read', BAD_KEY(1)],
+    ['the second entry, counted among the keys', `${KEY},, short`, BAD_KEY(2)],
+    ['no scope after ":"', `${KEY}:`, 'GATEWAY_API_KEYS entry 1: no scope after ":"'],
+    ['only spaces after ":"', `${KEY}:   `, 'GATEWAY_API_KEYS entry 1: no scope after ":"'],
+    [
+      'an unknown scope',
+      `${KEY}:admin`,
+      'GATEWAY_API_KEYS entry 1: unknown scope "admin" (known: oauth-gateway:read, oauth-gateway:write)',
+    ],
+    [
+      'a scope in another case',
+      `${KEY}:OAUTH-GATEWAY:READ`,
+      'GATEWAY_API_KEYS entry 1: unknown scope "OAUTH-GATEWAY:READ" (known: oauth-gateway:read, oauth-gateway:write)',
+    ],
+    [
+      'a scope without its prefix',
+      `${KEY2},${KEY}:read`,
+      'GATEWAY_API_KEYS entry 2: unknown scope "read" (known: oauth-gateway:read, oauth-gateway:write)',
+    ],
+    [
+      'one good scope and one unknown',
+      `${KEY}:oauth-gateway:read write`,
+      'GATEWAY_API_KEYS entry 1: unknown scope "write" (known: oauth-gateway:read, oauth-gateway:write)',
+    ],
+    ['the same key twice', `${KEY},${KEY}`, 'GATEWAY_API_KEYS entry 2: the same key is listed twice'],
+    [
+      'the same key twice with other scopes',
+      `${KEY}:oauth-gateway:read,${KEY2},${KEY}:oauth-gateway:write`,
+      'GATEWAY_API_KEYS entry 3: the same key is listed twice',
+    ],
+  ])('%s', (_name, value, message) => {
+    expect(refusal({ GATEWAY_API_KEYS: value })).toBe(message);
+  });
+
+  it('a refusal never quotes the key', () => {
+    const secret = 'secret-but-too-short!';
+    expect(refusal({ GATEWAY_API_KEYS: secret })).not.toContain(secret);
+    expect(refusal({ GATEWAY_API_KEYS: `${KEY2},${KEY2}` })).not.toContain(KEY2);
+  });
+
+  it('keys let a gateway holding credentials start', () => {
+    const config = loadConfig({
+      AUTHENTIK_URL: 'https://auth.example.com/api/v3',
+      AUTHENTIK_TOKEN: 'ak-token-0123456789',
+      GATEWAY_API_KEYS: KEY,
+    });
+    expect(config.sandbox).toBe(false);
+    expect(config.auth).toStrictEqual({ apiKeys: [{ key: KEY, scopes: ALL }] });
+  });
+});
