@@ -41,19 +41,26 @@ function spellings(credential: string): string {
   return source;
 }
 
+// Escapes first: the literal form of "\\" would otherwise match the first half of its own JSON escape.
 function charSpellings(char: string): string[] {
-  const forms = [escapeRegExp(char)];
+  const forms: string[] = [];
   const codePoint = char.codePointAt(0)!;
   // JSON's \u escapes: one for a character of the basic plane, a surrogate pair above it.
   const units = codePoint > 0xffff ? [char.charCodeAt(0), char.charCodeAt(1)] : [codePoint];
   forms.push(units.map((unit) => `\\\\u${anyCaseHex(unit.toString(16).padStart(4, '0'))}`).join(''));
   if (char === '/') forms.push('\\\\/');
   if (char === '"' || char === '\\') forms.push(`\\\\${escapeRegExp(char)}`);
+  const short = JSON_SHORT_ESCAPES[char];
+  if (short) forms.push(`\\\\${short}`);
   // Percent-encoding of the UTF-8 bytes, the % itself possibly encoded again (%252F).
   const bytes = [...Buffer.from(char, 'utf8')];
   forms.push(bytes.map((byte) => `%(?:25)?${anyCaseHex(byte.toString(16).padStart(2, '0'))}`).join(''));
+  forms.push(escapeRegExp(char));
   return forms;
 }
+
+// JSON's two-character escapes of control characters, which a vendor may use instead of \u.
+const JSON_SHORT_ESCAPES: Readonly<Record<string, string>> = { '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't' };
 
 function anyCaseHex(hex: string): string {
   return hex.replace(/[a-f]/gi, (digit) => `[${digit.toLowerCase()}${digit.toUpperCase()}]`);

@@ -20,6 +20,7 @@ describe('loadConfig: defaults', () => {
     expect(config).toStrictEqual({
       host: '127.0.0.1',
       port: 4000,
+      server: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1024 },
       sandbox: true,
       services: {},
       upstream: {
@@ -28,6 +29,7 @@ describe('loadConfig: defaults', () => {
         headersTimeoutMs: 8_000,
         bodyTimeoutMs: 8_000,
         maxResponseBytes: 5_242_880,
+        maxConnections: 32,
         retry: { retries: 2, backoffMs: 200, maxRetryAfterMs: 5_000 },
       },
       shutdownTimeoutMs: 10_000,
@@ -57,10 +59,13 @@ const INTEGERS: Array<[string, number, number, (c: Config) => number, number]> =
   ['UPSTREAM_HEADERS_TIMEOUT_MS', 1, 300_000, (c) => c.upstream.headersTimeoutMs, 1],
   ['UPSTREAM_BODY_TIMEOUT_MS', 1, 300_000, (c) => c.upstream.bodyTimeoutMs, 1],
   ['UPSTREAM_MAX_RESPONSE_BYTES', 1024, 1024 ** 3, (c) => c.upstream.maxResponseBytes, 1],
+  ['UPSTREAM_MAX_CONNECTIONS', 1, 4096, (c) => c.upstream.maxConnections, 1],
   ['UPSTREAM_RETRIES', 0, 10, (c) => c.upstream.retry.retries, 1],
   ['UPSTREAM_RETRY_BACKOFF_MS', 0, 60_000, (c) => c.upstream.retry.backoffMs, 1],
   ['UPSTREAM_MAX_RETRY_AFTER_SECONDS', 0, 3600, (c) => c.upstream.retry.maxRetryAfterMs, 1000],
   ['SHUTDOWN_TIMEOUT_MS', 0, 600_000, (c) => c.shutdownTimeoutMs, 1],
+  ['GATEWAY_KEEP_ALIVE_TIMEOUT_MS', 100, 600_000, (c) => c.server.keepAliveTimeoutMs, 1],
+  ['GATEWAY_MAX_CONNECTIONS', 1, 1_000_000, (c) => c.server.maxConnections, 1],
   ['GATEWAY_MAX_DEPTH', 1, 100, (c) => c.limits.maxDepth, 1],
   ['GATEWAY_MAX_ALIASES', 0, 1000, (c) => c.limits.maxAliases, 1],
   ['GATEWAY_MAX_TOKENS', 50, 100_000, (c) => c.limits.maxTokens, 1],
@@ -95,6 +100,25 @@ describe.each(INTEGERS)('loadConfig: %s between %i and %i', (name, min, max, rea
 
   it.each<[string]>([[''], ['   ']])('blank %j is the default', (value) => {
     expect(read(loadConfig({ [name]: value }))).toBe(read(loadConfig({})));
+  });
+});
+
+describe('loadConfig: the server bounds', () => {
+  it.each<[Env, number, number]>([
+    [{ GATEWAY_REQUEST_TIMEOUT_MS: '3600000' }, 10_000, 3_600_000],
+    [{ GATEWAY_REQUEST_TIMEOUT_MS: '10000' }, 10_000, 10_000],
+    [{ GATEWAY_HEADERS_TIMEOUT_MS: '100', GATEWAY_REQUEST_TIMEOUT_MS: '100' }, 100, 100],
+  ])('%j', (env, headers, request) => {
+    expect(loadConfig(env).server).toMatchObject({ headersTimeoutMs: headers, requestTimeoutMs: request });
+  });
+
+  it.each<[Env, string]>([
+    [{ GATEWAY_REQUEST_TIMEOUT_MS: '9999' }, 'GATEWAY_HEADERS_TIMEOUT_MS may not be longer than GATEWAY_REQUEST_TIMEOUT_MS'],
+    [{ GATEWAY_HEADERS_TIMEOUT_MS: '40000' }, 'GATEWAY_HEADERS_TIMEOUT_MS may not be longer than GATEWAY_REQUEST_TIMEOUT_MS'],
+    [{ GATEWAY_REQUEST_TIMEOUT_MS: '99' }, 'GATEWAY_REQUEST_TIMEOUT_MS must be between 100 and 3600000'],
+    [{ GATEWAY_HEADERS_TIMEOUT_MS: '600001' }, 'GATEWAY_HEADERS_TIMEOUT_MS must be between 100 and 600000'],
+  ])('%j is refused', (env, message) => {
+    expect(refusal(env)).toBe(message);
   });
 });
 

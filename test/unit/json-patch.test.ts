@@ -529,8 +529,8 @@ describe('rehearsePatch', () => {
     expect(error.extensions.fieldErrors).toStrictEqual([{ field: 'patch[0]', messages: ['Test failed; nothing was changed.'] }]);
   });
 
-  // Bug: checkPatch names `ops[i].from` for a bad from pointer, but rehearsePatch names `.path` when from names nothing.
-  it.fails('a from that names nothing is reported on from', () => {
+  // As checkPatch does for a bad from pointer.
+  it('a from that names nothing is reported on from', () => {
     const error = refusal(() => rehearsePatch(current(), [{ op: 'move', from: '/redirectUris/9', path: '/name' }]));
     expect(error.extensions.fieldErrors).toStrictEqual([
       { field: 'ops[0].from', messages: ['The patch cannot be applied to the current resource (OPERATION_FROM_UNRESOLVABLE).'] },

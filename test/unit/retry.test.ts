@@ -23,10 +23,10 @@ afterEach(() => {
 const httpDate = (secondsFromNow: number) => new Date(NOW + secondsFromNow * 1000).toUTCString();
 
 function answer(status: number, retryAfter?: string | string[]): Exchange {
-  return { kind: 'answer', status, headers: retryAfter === undefined ? {} : { 'retry-after': retryAfter }, text: '' };
+  return { kind: 'answer', status, headers: retryAfter === undefined ? {} : { 'retry-after': retryAfter }, body: new Uint8Array() };
 }
 
-function failed(failure: 'notSent' | 'timeout' | 'broken', code: string | undefined): Exchange {
+function failed(failure: 'notSent' | 'expired' | 'timeout' | 'broken', code: string | undefined): Exchange {
   return { kind: 'failed', failure, code };
 }
 
@@ -104,6 +104,8 @@ const ROWS: Row[] = [
   // A host name that does not exist will not exist a moment later.
   { label: 'notSent ENOTFOUND', exchange: failed('notSent', 'ENOTFOUND'), reason: '', get: 'never', patch: 'never' },
   { label: 'notSent without a code', exchange: failed('notSent', undefined), reason: 'notSent', get: 'backoff', patch: 'backoff' },
+  // It waited for a connection until its deadline: there is no time left for another attempt.
+  { label: 'expired in the queue', exchange: failed('expired', 'DEADLINE'), reason: '', get: 'never', patch: 'never' },
   // Timeouts are never retried: the upstream may have acted.
   ...['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'TIMEOUT_ERR'].map(
     (code): Row => ({ label: `timeout ${code}`, exchange: failed('timeout', code), reason: '', get: 'never', patch: 'never' }),
@@ -146,7 +148,7 @@ const MATRIX = ROWS.flatMap((row) =>
 
 describe('decide: idempotency × failure × Retry-After × deadline × retries', () => {
   it('covers the whole matrix', () => {
-    expect(MATRIX).toHaveLength((6 * 5 + 2 * 5 + 2 * 5 + 11) * 4 * 2);
+    expect(MATRIX).toHaveLength((6 * 5 + 2 * 5 + 2 * 5 + 12) * 4 * 2);
   });
 
   it.each(MATRIX)('$name', ({ exchange, idempotent, state, want }) => {
