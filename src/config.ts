@@ -1,8 +1,10 @@
 // The only module that reads process.env: everything else receives a typed Config.
+import { apiRoot, boolean, ConfigError, httpUrl, integer } from './env.js';
 import type { Sandbox } from './sandbox/index.js';
+import { VENDORS, type ServiceId } from './services/index.js';
 
-export type ServiceId = 'identitynow' | 'launchdarkly' | 'authentik';
-export const SERVICE_IDS: readonly ServiceId[] = ['identitynow', 'launchdarkly', 'authentik'];
+export type { ServiceId } from './services/index.js';
+export { ConfigError } from './env.js';
 
 export type Credential =
   | { kind: 'none' }
@@ -10,7 +12,7 @@ export type Credential =
   | { kind: 'clientCredentials'; clientId: string; clientSecret: string; tokenUrl: string };
 
 export interface ServiceConfig {
-  /** API root, e.g. https://acme.api.identitynow.com/beta (no trailing slash). */
+  /** API root, e.g. https://acme.example.com/api/v3 (no trailing slash). */
   url: string;
   credential: Credential;
 }
@@ -105,13 +107,7 @@ export interface Config {
   corsOrigins: readonly string[];
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 type Env = Record<string, string | undefined>;
-
-const LAUNCHDARKLY_DEFAULT_URL = 'https://app.launchdarkly.com';
 
 export function loadConfig(env: Env = process.env): Config {
   const get = (name: string): string | undefined => {
@@ -122,26 +118,14 @@ export function loadConfig(env: Env = process.env): Config {
   const int = (name: string, fallback: number, min: number, max: number) => integer(name, get(name), fallback, min, max);
 
   const services: Partial<Record<ServiceId, ServiceConfig>> = {};
-
-  const identitynowUrl = get('IDENTITYNOW_URL');
-  if (identitynowUrl) {
-    const url = apiRoot('IDENTITYNOW_URL', identitynowUrl);
-    services.identitynow = { url, credential: identityNowCredential(get, url) };
-  }
-
-  const authentikUrl = get('AUTHENTIK_URL');
-  if (authentikUrl) {
-    services.authentik = { url: apiRoot('AUTHENTIK_URL', authentikUrl), credential: staticCredential(get('AUTHENTIK_TOKEN')) };
-  }
-
-  // LaunchDarkly has one public API root, so an access token alone is enough to configure it.
-  const launchdarklyUrl = get('LAUNCHDARKLY_URL');
-  const launchdarklyKey = get('LAUNCHDARKLY_API_KEY');
-  if (launchdarklyUrl || launchdarklyKey) {
-    services.launchdarkly = {
-      url: apiRoot('LAUNCHDARKLY_URL', launchdarklyUrl ?? LAUNCHDARKLY_DEFAULT_URL),
-      credential: staticCredential(launchdarklyKey),
-    };
+  for (const vendor of VENDORS) {
+    const name = `${vendor.envPrefix}_URL`;
+    const url = get(name);
+    // A vendor with one public API root is configured by its credential alone.
+    const configured = url !== undefined || (vendor.defaultUrl !== undefined && vendor.credential(get, vendor.defaultUrl).kind !== 'none');
+    if (!configured) continue;
+    const root = apiRoot(name, url ?? vendor.defaultUrl!);
+    services[vendor.id] = { url: root, credential: vendor.credential(get, root) };
   }
 
   const host = get('HOST') ?? '127.0.0.1';
@@ -205,14 +189,12 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** The config pointed at the sandbox's emulations, with the sandbox's own throwaway credentials. */
 export function sandboxConfig(config: Config, sandbox: Sandbox): Config {
-  return {
-    ...config,
-    services: {
-      identitynow: { url: sandbox.identitynow.url, credential: { kind: 'static', secret: sandbox.identitynow.token } },
-      launchdarkly: { url: sandbox.launchdarkly.url, credential: { kind: 'static', secret: sandbox.launchdarkly.apiKey } },
-      authentik: { url: sandbox.authentik.url, credential: { kind: 'static', secret: sandbox.authentik.token } },
-    },
-  };
+  const services: Config['services'] = {};
+  for (const vendor of VENDORS) {
+    const emulation = sandbox.services[vendor.id];
+    services[vendor.id] = { url: emulation.url, credential: { kind: 'static', secret: emulation.secret } };
+  }
+  return { ...config, services };
 }
 
 // An API key is a random token: long enough not to be guessed, and free of the list's separators.
@@ -301,56 +283,4 @@ function corsOrigin(value: string): string {
     throw new ConfigError(`GATEWAY_CORS_ORIGINS: "${value}" is not an origin such as https://app.example.com`);
   }
   return url.origin;
-}
-
-function boolean(name: string, value: string | undefined, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new ConfigError(`${name} must be true or false`);
-}
-
-function identityNowCredential(get: (name: string) => string | undefined, apiUrl: string): Credential {
-  const clientId = get('IDENTITYNOW_CLIENT_ID');
-  const clientSecret = get('IDENTITYNOW_CLIENT_SECRET');
-  const token = get('IDENTITYNOW_TOKEN');
-  if (clientId || clientSecret) {
-    if (!clientId || !clientSecret) {
-      throw new ConfigError('IDENTITYNOW_CLIENT_ID and IDENTITYNOW_CLIENT_SECRET must be set together');
-    }
-    if (token) throw new ConfigError('set either IDENTITYNOW_TOKEN or IDENTITYNOW_CLIENT_ID/IDENTITYNOW_CLIENT_SECRET, not both');
-    const tokenUrl = get('IDENTITYNOW_TOKEN_URL') ?? `${new URL(apiUrl).origin}/oauth/token`;
-    return { kind: 'clientCredentials', clientId, clientSecret, tokenUrl: httpUrl('IDENTITYNOW_TOKEN_URL', tokenUrl) };
-  }
-  return staticCredential(token);
-}
-
-function staticCredential(secret: string | undefined): Credential {
-  return secret ? { kind: 'static', secret } : { kind: 'none' };
-}
-
-function apiRoot(name: string, value: string): string {
-  return httpUrl(name, value).replace(/\/+$/, '');
-}
-
-function httpUrl(name: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`${name} is not a valid URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL`);
-  // A URL with user:password would put a credential where logs and error messages show URLs.
-  if (url.username || url.password) throw new ConfigError(`${name} must not contain credentials`);
-  if (url.search || url.hash) throw new ConfigError(`${name} must not contain a query or fragment`);
-  return url.toString();
-}
-
-function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be an integer`);
-  const n = Number(value);
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}`);
-  return n;
 }

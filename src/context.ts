@@ -1,8 +1,16 @@
-import type { OperationLimits, ServiceId } from './config.js';
+import type { Caller } from './auth/authenticator.js';
+import type { OperationLimits } from './config.js';
 import type { EntityLoader } from './entity-loader.js';
 import { gatewayError } from './errors.js';
-import type { RequestTrace } from './request-trace.js';
+import type { ServiceId } from './services/index.js';
+import type { RequestTrace } from './trace/request-trace.js';
 import type { Upstream, UpstreamClient } from './upstream/client.js';
+
+/** A credential a caller sent for one upstream, and the header it came in (for messages). */
+export interface CallerCredential {
+  header: string;
+  secret: string;
+}
 
 /** One per GraphQL request; the upstream clients in it are shared by all requests. */
 export interface Context {
@@ -12,30 +20,25 @@ export interface Context {
   entities: EntityLoader;
   limits: OperationLimits;
   trace: RequestTrace;
+  /** Who sent the request; undefined only when authentication did not run, which the scope check refuses. */
+  caller: Caller | undefined;
   /** Per request: the credentials the caller sent for it, by upstream. Never logged. */
-  callerCredentials: Partial<Record<ServiceId, string>>;
+  callerCredentials: Partial<Record<ServiceId, CallerCredential>>;
 }
-
-/** The header in which a caller may send its own credential for one upstream (see README). */
-export const CALLER_CREDENTIAL_HEADERS: Readonly<Record<ServiceId, string>> = {
-  authentik: 'X-Authentik-Token',
-  identitynow: 'X-IdentityNow-Token',
-  launchdarkly: 'X-LaunchDarkly-Api-Key',
-};
 
 // A credential is one token: a space or a control character means the header holds something else.
 const CREDENTIAL_VALUE = /^[\x21-\x7e]{1,8192}$/;
 
 /**
- * The credentials a caller sent in the upstreams' headers. Each is the vendor credential itself (for
- * bearer vendors the gateway adds `Bearer `); it replaces the configured one for that upstream during
- * this GraphQL request only, and goes to no other upstream.
+ * The credentials a caller sent in the upstreams' headers (`headers` by service). Each is the vendor
+ * credential itself (for bearer vendors the gateway adds `Bearer `); it replaces the configured one
+ * for that upstream during this GraphQL request only, and goes to no other upstream.
  */
-export function callerCredentials(headers: Headers): Context['callerCredentials'] {
+export function callerCredentials(request: Headers, headers: ReadonlyArray<readonly [ServiceId, string]>): Context['callerCredentials'] {
   const credentials: Context['callerCredentials'] = {};
-  for (const [service, header] of Object.entries(CALLER_CREDENTIAL_HEADERS) as Array<[ServiceId, string]>) {
-    const value = headers.get(header)?.trim();
-    if (value) credentials[service] = value;
+  for (const [service, header] of headers) {
+    const secret = request.get(header)?.trim();
+    if (secret) credentials[service] = { header, secret };
   }
   return credentials;
 }
@@ -51,15 +54,15 @@ export function upstreamOf(ctx: Context, service: ServiceId, operation: string):
       upstream: { service, operation },
     });
   }
-  const secret = ctx.callerCredentials[service];
-  if (secret === undefined) return client.forRequest(ctx.trace);
+  const own = ctx.callerCredentials[service];
+  if (own === undefined) return client.forRequest(ctx.trace);
   // Checked here rather than by the HTTP client, so a malformed value is the caller's error and is never sent.
-  if (!CREDENTIAL_VALUE.test(secret)) {
+  if (!CREDENTIAL_VALUE.test(own.secret)) {
     throw gatewayError(
       'BAD_USER_INPUT',
-      `The ${CALLER_CREDENTIAL_HEADERS[service]} header must be the ${service} credential alone: printable ASCII without spaces, at most 8192 characters.`,
+      `The ${own.header} header must be the ${service} credential alone: printable ASCII without spaces, at most 8192 characters.`,
       { upstream: { service, operation } },
     );
   }
-  return client.forRequest(ctx.trace, secret);
+  return client.forRequest(ctx.trace, own.secret);
 }

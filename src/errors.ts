@@ -1,5 +1,5 @@
-import { GraphQLError } from 'graphql';
-import type { ServiceId } from './config.js';
+import { GraphQLError, type ASTNode } from 'graphql';
+import type { ServiceId } from './services/index.js';
 
 export type ErrorCode =
   | 'BAD_REQUEST'
@@ -33,9 +33,9 @@ export interface UpstreamInfo {
   status?: number;
   /** The vendor's operation id, e.g. patchOauthClient. */
   operation: string;
-  /** The vendor's correlation id (identitynow trackingId, launchdarkly error id). */
+  /** The vendor's correlation id for this failure, where its error body has one. */
   trackingId?: string;
-  /** The vendor's own error code (identitynow detailCode, launchdarkly/authentik code). */
+  /** The vendor's own error code, where its error body has one. */
   vendorCode?: string;
 }
 
@@ -87,6 +87,40 @@ export function limitExceeded(limit: LimitInfo, message: string, field?: string)
 /** An HTTP request the GraphQL server cannot take as it is (media type, encoding, CSRF header). */
 export function badRequest(status: number, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status } } });
+}
+
+/** A body over GATEWAY_MAX_BODY_BYTES, worded and coded as graphql-yoga's own refusal. */
+export function requestTooLarge(): GraphQLError {
+  return new GraphQLError('Request body too large', { extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } } });
+}
+
+/** The caller did not prove who it is; `challenge` is the WWW-Authenticate value that says how to. */
+export function unauthenticated(message: string, challenge: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': challenge } } },
+  });
+}
+
+/** The caller lacks the scope the operation needs. */
+export function forbidden(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+}
+
+/** A document the gateway refuses while validating it. */
+export function invalidDocument(message: string, node: ASTNode): GraphQLError {
+  return new GraphQLError(message, { nodes: [node], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+}
+
+/** The same error with another message or more extensions: its locations, path and cause kept. */
+export function rewritten(error: GraphQLError, message: string, extensions: GraphQLError['extensions']): GraphQLError {
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, ...extensions },
+  });
 }
 
 /** The one table from an upstream HTTP status to the contract's error code. */

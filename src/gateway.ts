@@ -1,29 +1,26 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { API_KEY_HEADER, callerAuthenticator } from './caller-auth.js';
-import type { Config, ServiceId } from './config.js';
+import { API_KEY_HEADER, callerAuthenticator } from './auth/authenticator.js';
+import { callerAuth, callerOf } from './auth/plugin.js';
+import type { Config } from './config.js';
 import { callerCredentials, type Context } from './context.js';
 import { EntityLoader } from './entity-loader.js';
 import { log } from './log.js';
-import { callerAuth } from './plugins/caller-auth.js';
 import { csrfPrevention, PREFLIGHT_HEADERS } from './plugins/csrf-prevention.js';
 import { errorCodes } from './plugins/error-codes.js';
 import { requestBody } from './plugins/request-body.js';
 import { noIntrospection } from './plugins/no-introspection.js';
 import { operationLimits } from './plugins/operation-limits.js';
-import { REQUEST_ID_HEADER, requestTrace } from './plugins/request-trace.js';
 import { variableErrors } from './plugins/variable-errors.js';
-import { RequestTrace, traceOf } from './request-trace.js';
 import { schema } from './schema.js';
+import { VENDORS, type ServiceId } from './services/index.js';
+import { REQUEST_ID_HEADER, requestTrace } from './trace/plugin.js';
+import { RequestTrace, traceOf } from './trace/request-trace.js';
 import { UpstreamClient } from './upstream/client.js';
-import type { AuthScheme, Clock } from './upstream/credentials.js';
+import type { Clock } from './upstream/credentials.js';
 import { UpstreamPools } from './upstream/pools.js';
 
-// How each vendor takes its credential: authentik and IdentityNow a bearer token, LaunchDarkly the bare access token.
-const AUTH_SCHEMES: Record<ServiceId, AuthScheme> = {
-  identitynow: 'bearer',
-  authentik: 'bearer',
-  launchdarkly: 'raw',
-};
+// The header in which a caller may send its own credential, by upstream.
+const CALLER_CREDENTIAL_HEADERS: ReadonlyArray<readonly [ServiceId, string]> = VENDORS.map((vendor) => [vendor.id, vendor.auth.callerHeader] as const);
 
 export const EXAMPLE_QUERY = `# The gateway over authentik, SailPoint IdentityNow and LaunchDarkly.
 # Press the run button: this reads the sandbox's IdentityNow clients, then patches one.
@@ -72,8 +69,9 @@ export interface GatewayOptions {
 export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
   const pools = new UpstreamPools(config.upstream);
   const upstreams: Context['upstreams'] = {};
-  for (const [service, serviceConfig] of Object.entries(config.services) as Array<[ServiceId, NonNullable<Config['services'][ServiceId]>]>) {
-    upstreams[service] = new UpstreamClient(service, serviceConfig, AUTH_SCHEMES[service], config.upstream, pools, options.clock);
+  for (const vendor of VENDORS) {
+    const service = config.services[vendor.id];
+    if (service) upstreams[vendor.id] = new UpstreamClient(vendor.id, service, vendor.auth.scheme, config.upstream, pools, options.clock);
   }
   const { limits } = config;
   const healthCheckEndpoint = '/health';
@@ -85,8 +83,9 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       upstreams,
       limits,
       trace: traceOf(request) ?? new RequestTrace(limits.maxUpstreamCalls),
+      caller: callerOf(request),
       entities: new EntityLoader(),
-      callerCredentials: callerCredentials(request.headers),
+      callerCredentials: callerCredentials(request.headers, CALLER_CREDENTIAL_HEADERS),
     }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint,
@@ -109,7 +108,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
             origin: [...config.corsOrigins],
             credentials: false,
             methods: ['GET', 'POST'],
-            allowedHeaders: ['content-type', 'authorization', API_KEY_HEADER, ...PREFLIGHT_HEADERS, 'x-authentik-token', 'x-identitynow-token', 'x-launchdarkly-api-key'],
+            allowedHeaders: ['content-type', 'authorization', API_KEY_HEADER, ...PREFLIGHT_HEADERS, ...CALLER_CREDENTIAL_HEADERS.map(([, header]) => header.toLowerCase())],
             exposedHeaders: [REQUEST_ID_HEADER],
           }
         : false,

@@ -1,6 +1,7 @@
 import jsonpatch from 'fast-json-patch';
 import { builder } from './builder.js';
 import { badUserInput, gatewayError, type FieldError } from './errors.js';
+import { parsePointer } from './json-pointer.js';
 import { checkValue, type ValueSchema } from './value-schema.js';
 
 export type PatchOp = 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
@@ -146,17 +147,6 @@ function resolveTarget(pointer: string, rules: PatchRules): Target | string {
   if (token === '-') return { field, schema: items, element: { index: '-' } };
   if (!/^(0|[1-9][0-9]{0,8})$/.test(token)) return `"${truncate(token)}" is not an array index of ${field}.`;
   return { field, schema: items, element: { index: Number(token) } };
-}
-
-/** RFC 6901: "" is the whole document, otherwise "/"-separated tokens with ~0 and ~1 escapes. */
-export function parsePointer(pointer: string): string[] | undefined {
-  if (pointer === '') return [];
-  if (!pointer.startsWith('/')) return undefined;
-  if (/~[^01]|~$/.test(pointer)) return undefined;
-  // Control characters never name a member of these resources and only serve to confuse logs.
-  if (/[\u0000-\u001f\u007f]/.test(pointer)) return undefined;
-  const tokens = pointer.slice(1).split('/');
-  return pointer.includes('~') ? tokens.map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~')) : tokens;
 }
 
 function sameSchema(a: ValueSchema, b: ValueSchema): boolean {

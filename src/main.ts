@@ -1,10 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig, sandboxConfig, SERVICE_IDS, type Config } from './config.js';
+import { ConfigError, loadConfig, sandboxConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
 import { limitHeapGrowth } from './heap.js';
 import { log } from './log.js';
 import { createHttpServer } from './server.js';
 import { startSandbox, type Sandbox } from './sandbox/index.js';
+import { VENDORS } from './services/index.js';
 
 async function main(): Promise<void> {
   limitHeapGrowth();
@@ -36,12 +37,12 @@ async function main(): Promise<void> {
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
-  for (const service of SERVICE_IDS) {
+  for (const { id: service } of VENDORS) {
     const upstream = config.services[service];
     if (!upstream) log.info(`upstream ${service}: not configured (its fields answer UPSTREAM_NOT_CONFIGURED)`, { service });
     else log.info(`upstream ${service}: ${upstream.url}${sandbox ? ' (sandbox: in-memory emulation, no real vendor is called)' : ''}`, { service, url: upstream.url, sandbox: Boolean(sandbox) });
   }
-  if (sandbox) log.info('sandbox mode: no *_URL variable is set, so the gateway serves in-memory emulations of the three vendor APIs');
+  if (sandbox) log.info('sandbox mode: no *_URL variable is set, so the gateway serves in-memory emulations of every vendor API');
   const { apiKeys, jwt } = config.auth;
   if (apiKeys.length > 0 || jwt) {
     log.info(`caller authentication: ${[apiKeys.length > 0 ? `${apiKeys.length} API key(s)` : '', jwt ? `JWTs from ${jwt.issuer}` : ''].filter(Boolean).join(', ')}`);

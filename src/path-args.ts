@@ -19,30 +19,3 @@ export function checkId(value: string, field: string): string {
   }
   return value;
 }
-
-/** authentik slugs: the spec's pattern ^[-a-zA-Z0-9_]+$ and maxLength 50. */
-export const SLUG_PATTERN = /^[-a-zA-Z0-9_]+$/;
-export const SLUG_MAX_LENGTH = 50;
-
-export function isSlug(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= SLUG_MAX_LENGTH && SLUG_PATTERN.test(value);
-}
-
-export function checkSlug(value: string, field: string): string {
-  if (!isSlug(value)) {
-    throw badUserInput([{ field, messages: [`must be 1 to ${SLUG_MAX_LENGTH} letters, digits, "-" or "_".`] }]);
-  }
-  return value;
-}
-
-/** authentik's integer primary keys. */
-export function positiveInteger(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !/^[1-9][0-9]{0,9}$/.test(value) || Number(value) > 2_147_483_647) return undefined;
-  return Number(value);
-}
-
-export function checkPositiveInteger(value: string, field: string): number {
-  const n = positiveInteger(value);
-  if (n === undefined) throw badUserInput([{ field, messages: ['must be a positive integer.'] }]);
-  return n;
-}

@@ -2,10 +2,8 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.js';
 import './json-patch.js';
-import './services/identitynow/oauth-client.js';
-import './services/launchdarkly/oauth-client.js';
-import './services/authentik/oauth2-provider.js';
-import './services/authentik/oauth-source.js';
+// Each vendor's definition imports its schema modules.
+import './services/index.js';
 
 /** The Apollo Federation version the subgraph SDL links to. */
 export const FEDERATION_URL = 'https://specs.apollo.dev/federation/v2.6';

@@ -3,7 +3,17 @@
  * checks and the sandbox's emulations read. Each schema is transcribed from a spec, never invented.
  */
 export type ValueSchema =
-  | { type: 'string'; nullable?: boolean; minLength?: number; maxLength?: number; pattern?: RegExp; patternHint?: string; format?: 'uuid' | 'timedelta' }
+  | {
+      type: 'string';
+      nullable?: boolean;
+      minLength?: number;
+      maxLength?: number;
+      pattern?: RegExp;
+      patternHint?: string;
+      format?: 'uuid';
+      /** A vendor's own format (a duration, say), checked after the others. */
+      check?: StringCheck;
+    }
   | { type: 'integer'; nullable?: boolean; minimum?: number; maximum?: number }
   | { type: 'boolean'; nullable?: boolean }
   | { type: 'enum'; nullable?: boolean; values: readonly string[] }
@@ -12,10 +22,14 @@ export type ValueSchema =
 
 export const INT32 = { minimum: -2_147_483_648, maximum: 2_147_483_647 } as const;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A format of a vendor's own, and the sentence that says what it is when a value does not fit. */
+export interface StringCheck {
+  readonly name: string;
+  test(value: string): boolean;
+  readonly hint: string;
+}
 
-// authentik parses durations as "unit=amount;unit=amount" with Python timedelta's units.
-const TIMEDELTA_UNITS = new Set(['weeks', 'days', 'hours', 'minutes', 'seconds', 'milliseconds', 'microseconds']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A sentence saying why `value` does not fit `schema`, or undefined when it fits. */
 export function checkValue(value: unknown, schema: ValueSchema): string | undefined {
@@ -54,7 +68,7 @@ function checkString(value: unknown, schema: Extract<ValueSchema, { type: 'strin
   if (schema.maxLength !== undefined && length > schema.maxLength) return `must have at most ${schema.maxLength} characters.`;
   if (schema.pattern && !schema.pattern.test(value)) return schema.patternHint ?? `must match ${schema.pattern.source}.`;
   if (schema.format === 'uuid' && !UUID.test(value)) return 'must be a UUID.';
-  if (schema.format === 'timedelta' && !isTimedelta(value)) return 'must be a duration like hours=1;minutes=2;seconds=3.';
+  if (schema.check && !schema.check.test(value)) return schema.check.hint;
   return undefined;
 }
 
@@ -72,11 +86,4 @@ function codePoints(value: string): number {
     }
   }
   return value.length - pairs;
-}
-
-function isTimedelta(value: string): boolean {
-  return value.split(';').every((part) => {
-    const [unit, amount, extra] = part.split('=');
-    return extra === undefined && unit !== undefined && TIMEDELTA_UNITS.has(unit.trim()) && amount !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(amount);
-  });
 }

@@ -28,8 +28,8 @@ const HEX32 = /^[0-9a-f]{32}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('identitynow emulator', () => {
-  const url = (path: string) => `${sandbox.identitynow.url}${path}`;
-  const auth = () => ({ authorization: `Bearer ${sandbox.identitynow.token}` });
+  const url = (path: string) => `${sandbox.services.identitynow.url}${path}`;
+  const auth = () => ({ authorization: `Bearer ${sandbox.services.identitynow.secret}` });
   const patch = (id: string, ops: unknown, contentType = 'application/json-patch+json') =>
     call(url(`/oauth-clients/${id}`), {
       method: 'PATCH',
@@ -48,7 +48,7 @@ describe('identitynow emulator', () => {
   }
 
   it('serves the API root at /beta', () => {
-    expect(sandbox.identitynow.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/beta$/);
+    expect(sandbox.services.identitynow.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/beta$/);
   });
 
   it('lists the seeded clients as GetOAuthClientResponse, with secret null and no tenant', async () => {
@@ -141,7 +141,7 @@ describe('identitynow emulator', () => {
   });
 
   it('answers 401 without a valid bearer token', async () => {
-    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong' }, { authorization: sandbox.identitynow.token }];
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong' }, { authorization: sandbox.services.identitynow.secret }];
     for (const headers of attempts) {
       const answer = await call(url('/oauth-clients'), { headers });
       expect(answer.status).toBe(401);
@@ -162,8 +162,8 @@ describe('identitynow emulator', () => {
 
 describe('launchdarkly emulator', () => {
   const CLIENT = '50666563-9144-4125-b822-33f308227e45';
-  const url = (path: string) => `${sandbox.launchdarkly.url}${path}`;
-  const auth = () => ({ authorization: sandbox.launchdarkly.apiKey });
+  const url = (path: string) => `${sandbox.services.launchdarkly.url}${path}`;
+  const auth = () => ({ authorization: sandbox.services.launchdarkly.secret });
   const patch = (id: string, ops: unknown) =>
     call(url(`/api/v2/oauth/clients/${id}`), {
       method: 'PATCH',
@@ -177,7 +177,7 @@ describe('launchdarkly emulator', () => {
   }
 
   it('serves the API at the origin', () => {
-    expect(sandbox.launchdarkly.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(sandbox.services.launchdarkly.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
   it('lists clients as a ClientCollection without secrets', async () => {
@@ -247,7 +247,7 @@ describe('launchdarkly emulator', () => {
   });
 
   it('answers 401 without the raw access token', async () => {
-    const attempts: Record<string, string>[] = [{}, { authorization: 'api-wrong' }, { authorization: `Bearer ${sandbox.launchdarkly.apiKey}` }];
+    const attempts: Record<string, string>[] = [{}, { authorization: 'api-wrong' }, { authorization: `Bearer ${sandbox.services.launchdarkly.secret}` }];
     for (const headers of attempts) {
       const answer = await call(url('/api/v2/oauth/clients'), { headers });
       expect(answer.status).toBe(401);
@@ -257,13 +257,13 @@ describe('launchdarkly emulator', () => {
 });
 
 describe('authentik emulator', () => {
-  const url = (path: string) => `${sandbox.authentik.url}${path}`;
-  const auth = () => ({ authorization: `Bearer ${sandbox.authentik.token}` });
+  const url = (path: string) => `${sandbox.services.authentik.url}${path}`;
+  const auth = () => ({ authorization: `Bearer ${sandbox.services.authentik.secret}` });
   const patch = (path: string, body: unknown) =>
     call(url(path), { method: 'PATCH', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('serves the API root at /api/v3', () => {
-    expect(sandbox.authentik.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v3$/);
+    expect(sandbox.services.authentik.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v3$/);
   });
 
   it('lists providers with the Pagination object', async () => {
@@ -421,12 +421,12 @@ describe('startSandbox', () => {
   it('gives every start its own state and credentials', async () => {
     const other = await startSandbox();
     try {
-      expect(other.authentik.token).not.toBe(sandbox.authentik.token);
-      expect(other.identitynow.token).not.toBe(sandbox.identitynow.token);
-      expect(other.launchdarkly.apiKey).not.toBe(sandbox.launchdarkly.apiKey);
+      expect(other.services.authentik.secret).not.toBe(sandbox.services.authentik.secret);
+      expect(other.services.identitynow.secret).not.toBe(sandbox.services.identitynow.secret);
+      expect(other.services.launchdarkly.secret).not.toBe(sandbox.services.launchdarkly.secret);
       await patch(other);
-      const here = await call(`${sandbox.launchdarkly.url}/api/v2/oauth/clients/b3a1f0c2-7d4e-4c8a-9f61-2e5d8a7c4b10`, {
-        headers: { authorization: sandbox.launchdarkly.apiKey },
+      const here = await call(`${sandbox.services.launchdarkly.url}/api/v2/oauth/clients/b3a1f0c2-7d4e-4c8a-9f61-2e5d8a7c4b10`, {
+        headers: { authorization: sandbox.services.launchdarkly.secret },
       });
       expect(here.body.name).toBe('Flag Bot for Slack');
     } finally {
@@ -435,9 +435,9 @@ describe('startSandbox', () => {
   });
 
   async function patch(other: Sandbox): Promise<void> {
-    const answer = await call(`${other.launchdarkly.url}/api/v2/oauth/clients/b3a1f0c2-7d4e-4c8a-9f61-2e5d8a7c4b10`, {
+    const answer = await call(`${other.services.launchdarkly.url}/api/v2/oauth/clients/b3a1f0c2-7d4e-4c8a-9f61-2e5d8a7c4b10`, {
       method: 'PATCH',
-      headers: { authorization: other.launchdarkly.apiKey, 'content-type': 'application/json' },
+      headers: { authorization: other.services.launchdarkly.secret, 'content-type': 'application/json' },
       body: JSON.stringify([{ op: 'replace', path: '/name', value: 'Changed elsewhere' }]),
     });
     expect(answer.status).toBe(200);

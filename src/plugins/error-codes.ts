@@ -1,6 +1,6 @@
 import { GraphQLError, type ExecutionResult, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { ErrorCode, FieldError } from '../errors.js';
+import { invalidDocument, rewritten, type FieldError } from '../errors.js';
 
 /**
  * The last word on every error the gateway sends:
@@ -19,14 +19,7 @@ export function errorCodes(options: { suggestions: boolean }): Plugin {
     const message = options.suggestions ? error.message : withoutSuggestion(error.message);
     const fieldErrors = options.suggestions || !error.extensions.fieldErrors ? error.extensions.fieldErrors : error.extensions.fieldErrors.map(fieldErrorWithoutSuggestion);
     if (code === error.extensions.code && message === error.message && fieldErrors === error.extensions.fieldErrors) return error;
-    return new GraphQLError(message, {
-      nodes: error.nodes,
-      source: error.source,
-      positions: error.positions,
-      path: error.path,
-      originalError: error.originalError,
-      extensions: { ...error.extensions, ...(code ? { code } : {}), ...(fieldErrors ? { fieldErrors } : {}) },
-    });
+    return rewritten(error, message, { ...(code ? { code } : {}), ...(fieldErrors ? { fieldErrors } : {}) });
   };
   const finishAll = (errors: readonly GraphQLError[], executed: boolean): GraphQLError[] | undefined => {
     let changed = false;
@@ -59,14 +52,9 @@ export function errorCodes(options: { suggestions: boolean }): Plugin {
   };
 }
 
-const VALIDATION_FAILED: ErrorCode = 'GRAPHQL_VALIDATION_FAILED';
-
 const noSubscriptions: ValidationRule = (context) => ({
   OperationDefinition(node) {
-    if (node.operation !== 'subscription') return;
-    context.reportError(
-      new GraphQLError('This gateway has no subscriptions: send a query or a mutation.', { nodes: [node], extensions: { code: VALIDATION_FAILED } }),
-    );
+    if (node.operation === 'subscription') context.reportError(invalidDocument('This gateway has no subscriptions: send a query or a mutation.', node));
   },
 });
 

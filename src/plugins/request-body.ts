@@ -1,11 +1,5 @@
-import { GraphQLError } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
-import { badRequest } from '../errors.js';
-
-/** Worded and coded as graphql-yoga's own refusal, so clients see what they saw before. */
-function tooLarge(): GraphQLError {
-  return new GraphQLError('Request body too large', { extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } } });
-}
+import { badRequest, requestTooLarge } from '../errors.js';
 
 const JSON_MEDIA_TYPES = new Set(['application/json', 'application/graphql+json']);
 
@@ -27,7 +21,7 @@ export function requestBody(maxBytes: number): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       const contentLength = request.headers.get('content-length');
-      if (contentLength !== null && Number(contentLength) > maxBytes) throw tooLarge();
+      if (contentLength !== null && Number(contentLength) > maxBytes) throw requestTooLarge();
       if (request.method !== 'POST') return;
       if (!requestParser) throw badRequest(415, 'Unsupported Content-Type: send the GraphQL request as application/json.');
       const json = JSON_MEDIA_TYPES.has(mediaType(request.headers.get('content-type')));
@@ -58,7 +52,7 @@ async function readCounted(request: Request, maxBytes: number): Promise<Uint8Arr
     bytes += value.byteLength;
     if (bytes > maxBytes) {
       void reader.cancel().catch(() => {});
-      throw tooLarge();
+      throw requestTooLarge();
     }
     chunks.push(value);
   }

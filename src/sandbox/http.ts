@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jsonpatch from 'fast-json-patch';
+import { parsePointer } from '../json-pointer.js';
 
 /** Shared plumbing of the sandbox emulators: body reading, JSON replies, routing, credentials. */
 
@@ -223,16 +224,6 @@ export interface PatchOp {
   path: string;
   from?: string;
   value?: unknown;
-}
-
-/** RFC 6901 tokens, or undefined when `pointer` is not a JSON Pointer. */
-export function parsePointer(pointer: string): string[] | undefined {
-  if (pointer === '') return [];
-  if (!pointer.startsWith('/') || /~[^01]|~$/.test(pointer)) return undefined;
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** The operations of a JSON Patch document, or the reason it is not one. */

@@ -1,36 +1,27 @@
-import { startAuthentikSandbox } from './authentik.js';
-import { startIdentityNowSandbox } from './identitynow.js';
-import { startLaunchDarklySandbox } from './launchdarkly.js';
+import { VENDORS, type ServiceId } from '../services/index.js';
+import type { SandboxedVendor } from '../services/vendor.js';
 
-export { startAuthentikSandbox, type AuthentikSandbox } from './authentik.js';
-export { startIdentityNowSandbox, type IdentityNowSandbox } from './identitynow.js';
-export { startLaunchDarklySandbox, type LaunchDarklySandbox } from './launchdarkly.js';
-
-/** The three emulated vendor APIs; each `url` is the API root the gateway is configured with. */
+/** Every vendor's emulation; each `url` is the API root the gateway is configured with. */
 export interface Sandbox {
-  identitynow: { url: string; token: string };
-  launchdarkly: { url: string; apiKey: string };
-  authentik: { url: string; token: string };
+  services: Readonly<Record<ServiceId, SandboxedVendor>>;
   close(): Promise<void>;
 }
 
-/** Starts all three emulators, each with a fresh copy of its seed and fresh random credentials. */
+/** Starts every vendor's emulator, each with a fresh copy of its seed and fresh random credentials. */
 export async function startSandbox(): Promise<Sandbox> {
-  const started = await Promise.allSettled([startIdentityNowSandbox(), startLaunchDarklySandbox(), startAuthentikSandbox()]);
-  const [identitynow, launchdarkly, authentik] = started;
-  if (identitynow.status !== 'fulfilled' || launchdarkly.status !== 'fulfilled' || authentik.status !== 'fulfilled') {
+  const started = await Promise.allSettled(VENDORS.map((vendor) => vendor.sandbox()));
+  const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  if (failure) {
     // Do not leave the ones that did start listening.
-    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
-    const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    throw failure?.reason;
+    await Promise.all(running.map((server) => server.close()));
+    throw failure.reason;
   }
-  const servers = [identitynow.value, launchdarkly.value, authentik.value];
+  const services = Object.fromEntries(VENDORS.map((vendor, i) => [vendor.id, running[i]!])) as Record<ServiceId, SandboxedVendor>;
   return {
-    identitynow: { url: identitynow.value.url, token: identitynow.value.token },
-    launchdarkly: { url: launchdarkly.value.url, apiKey: launchdarkly.value.apiKey },
-    authentik: { url: authentik.value.url, token: authentik.value.token },
+    services,
     close: async () => {
-      await Promise.all(servers.map((s) => s.close()));
+      await Promise.all(running.map((server) => server.close()));
     },
   };
 }

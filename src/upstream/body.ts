@@ -1,8 +1,8 @@
 import type { Redactor } from './redact.js';
 
 /**
- * Deeper JSON than this is never a field of an OAuth resource (the deepest, an authentik source's
- * `oidc_jwks` inside a paginated list, is about six levels), and deeper still would cost recursion in
+ * Deeper JSON than this is never a field of an OAuth resource (the deepest, a JWKS inside a
+ * paginated list of sources, is about six levels), and deeper still would cost recursion in
  * everything that reads it after the gateway: the executor, the serializer, a client.
  */
 export const MAX_ANSWER_DEPTH = 32;

@@ -1,9 +1,10 @@
 import type { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { FieldError } from '../../src/errors.js';
-import { checkPatch, parsePointer, rehearsePatch, type PatchOperation, type PatchRules } from '../../src/json-patch.js';
-import { IDENTITYNOW_PATCH_RULES as IDN } from '../../src/services/identitynow/oauth-client.js';
-import { LAUNCHDARKLY_PATCH_RULES as LD } from '../../src/services/launchdarkly/oauth-client.js';
+import { checkPatch, rehearsePatch, type PatchOperation, type PatchRules } from '../../src/json-patch.js';
+import { parsePointer } from '../../src/json-pointer.js';
+import { PATCH_RULES as IDN } from '../../src/services/identitynow/spec.js';
+import { PATCH_RULES as LD } from '../../src/services/launchdarkly/spec.js';
 
 const MAX_OPS = 100;
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROVIDER_FIELDS } from '../../src/services/authentik/oauth2-provider.js';
-import { SOURCE_FIELDS } from '../../src/services/authentik/oauth-source.js';
+import { PROVIDER_FIELDS, SOURCE_FIELDS, TIMEDELTA } from '../../src/services/authentik/spec.js';
 import { checkValue, INT32, type ValueSchema } from '../../src/value-schema.js';
 
 type Case = [name: string, value: unknown, schema: ValueSchema, problem: string | undefined];
@@ -136,7 +135,7 @@ describe('checkValue: string lengths in code points', () => {
 describe('checkValue: pattern and format', () => {
   const slug = SOURCE_FIELDS.slug!.schema;
   const uuid: ValueSchema = { type: 'string', format: 'uuid' };
-  const duration: ValueSchema = { type: 'string', format: 'timedelta' };
+  const duration: ValueSchema = { type: 'string', check: TIMEDELTA };
   const durationProblem = 'must be a duration like hours=1;minutes=2;seconds=3.';
   table([
     ['a pattern without hint', 'ABC', { type: 'string', pattern: /^[a-z]+$/ }, 'must match ^[a-z]+$.'],
@@ -163,9 +162,12 @@ describe('checkValue: pattern and format', () => {
     ['a decimal amount', 'days=1.5', duration, undefined],
     ['spaces around units and amounts', ' hours = 1 ; minutes=2', duration, undefined],
     ['a singular unit', 'hour=1', duration, durationProblem],
-    ['a unit in capitals', 'Hours=1', duration, durationProblem],
-    ['a negative amount', 'hours=-1', duration, durationProblem],
-    ['an amount ending in a point', 'hours=1.', duration, durationProblem],
+    // authentik's timedelta_from_string lower-cases the unit and reads the amount with Python's float().
+    ['a unit in capitals', 'Hours=1', duration, undefined],
+    ['a negative amount', 'hours=-1', duration, undefined],
+    ['an amount ending in a point', 'hours=1.', duration, undefined],
+    ['an exponent', 'seconds=1e3', duration, undefined],
+    ['infinity, which float() reads but timedelta refuses', 'hours=inf', duration, durationProblem],
     ['no amount', 'hours=', duration, durationProblem],
     ['no "="', 'hours', duration, durationProblem],
     ['two "="', 'hours=1=2', duration, durationProblem],

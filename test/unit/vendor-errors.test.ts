@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { authentikError, camelCase } from '../../src/services/authentik/client.js';
-import { PROVIDER_FIELDS } from '../../src/services/authentik/oauth2-provider.js';
-import { SOURCE_FIELDS } from '../../src/services/authentik/oauth-source.js';
+import { PROVIDER_FIELDS, SOURCE_FIELDS } from '../../src/services/authentik/spec.js';
 import { graphqlNames } from '../../src/services/authentik/partial-update.js';
 import { identityNowError } from '../../src/services/identitynow/client.js';
 import { launchDarklyError } from '../../src/services/launchdarkly/client.js';

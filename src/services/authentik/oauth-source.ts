@@ -1,58 +1,23 @@
 import { builder } from '../../builder.js';
 import { upstreamOf, type Context } from '../../context.js';
-import { checkSlug, isSlug, SLUG_MAX_LENGTH, SLUG_PATTERN } from '../../path-args.js';
 import { asObject, bool, enumValue, json, str, strList, upstreamEnum } from '../../upstream-values.js';
 import { list, partialUpdate, retrieve, type Resource } from './client.js';
 import { listArgs, listParams, results } from './list-args.js';
-import { graphqlNames, partialUpdateBody, partialUpdateInput, type WritableFields } from './partial-update.js';
+import { enumRefs, graphqlNames, partialUpdateBody, partialUpdateInput } from './partial-update.js';
+import { checkSlug } from './path-args.js';
+import { GROUP_MATCHING_MODES, isSlug, POLICY_ENGINE_MODES, PROVIDER_TYPES, SOURCE_FIELDS, USER_MATCHING_MODES } from './spec.js';
 import { expectShape } from '../../upstream/response.js';
-
-// Enums of the authentik 2024.8 spec.
-export const POLICY_ENGINE_MODES = ['all', 'any'] as const;
-export const USER_MATCHING_MODES = ['identifier', 'email_link', 'email_deny', 'username_link', 'username_deny'] as const;
-export const GROUP_MATCHING_MODES = ['identifier', 'name_link', 'name_deny'] as const;
-export const PROVIDER_TYPES = [
-  'apple', 'openidconnect', 'azuread', 'discord', 'facebook', 'github', 'gitlab',
-  'google', 'mailcow', 'okta', 'patreon', 'reddit', 'twitch', 'twitter',
-] as const;
 
 const PolicyEngineModeEnum = upstreamEnum('AuthentikPolicyEngineMode', POLICY_ENGINE_MODES);
 const UserMatchingModeEnum = upstreamEnum('AuthentikUserMatchingMode', USER_MATCHING_MODES, 'How the source decides whether an existing user is authenticated or a new one enrolled.');
 const GroupMatchingModeEnum = upstreamEnum('AuthentikGroupMatchingMode', GROUP_MATCHING_MODES, 'How the source decides whether an existing group is used or a new one created.');
 const ProviderTypeEnum = upstreamEnum('AuthentikProviderType', PROVIDER_TYPES);
-
-const UUID = { type: 'string', format: 'uuid' } as const;
-const URL_255 = { type: 'string', maxLength: 255, nullable: true } as const;
-
-/** PatchedOAuthSourceRequest. */
-export const SOURCE_FIELDS: WritableFields = {
-  name: { schema: { type: 'string', minLength: 1 }, graphql: 'String', description: "Source's display name." },
-  slug: {
-    schema: { type: 'string', minLength: 1, maxLength: SLUG_MAX_LENGTH, pattern: SLUG_PATTERN, patternHint: 'may contain only letters, digits, "-" and "_".' },
-    graphql: 'String',
-    description: 'Internal source name, used in URLs. Changing it moves the source to the new slug.',
-  },
-  enabled: { schema: { type: 'boolean' }, graphql: 'Boolean' },
-  authentication_flow: { schema: { ...UUID, nullable: true }, graphql: 'String', description: 'Flow (UUID) used when authenticating existing users.' },
-  enrollment_flow: { schema: { ...UUID, nullable: true }, graphql: 'String', description: 'Flow (UUID) used when enrolling new users.' },
-  user_property_mappings: { schema: { type: 'array', items: UUID }, graphql: '[String]' },
-  group_property_mappings: { schema: { type: 'array', items: UUID }, graphql: '[String]' },
-  policy_engine_mode: { schema: { type: 'enum', values: POLICY_ENGINE_MODES }, graphql: PolicyEngineModeEnum },
-  user_matching_mode: { schema: { type: 'enum', values: USER_MATCHING_MODES }, graphql: UserMatchingModeEnum },
-  user_path_template: { schema: { type: 'string', minLength: 1 }, graphql: 'String' },
-  group_matching_mode: { schema: { type: 'enum', values: GROUP_MATCHING_MODES }, graphql: GroupMatchingModeEnum },
-  provider_type: { schema: { type: 'enum', values: PROVIDER_TYPES }, graphql: ProviderTypeEnum },
-  request_token_url: { schema: URL_255, graphql: 'String', description: 'URL used to request the initial token (OAuth 1 only).' },
-  authorization_url: { schema: URL_255, graphql: 'String', description: 'URL the user is redirected to to consent.' },
-  access_token_url: { schema: URL_255, graphql: 'String', description: 'URL authentik uses to retrieve tokens.' },
-  profile_url: { schema: URL_255, graphql: 'String', description: 'URL authentik uses to get user information.' },
-  consumer_key: { schema: { type: 'string', minLength: 1 }, graphql: 'String' },
-  consumer_secret: { schema: { type: 'string', minLength: 1 }, graphql: 'String', description: 'Write-only: never returned.' },
-  additional_scopes: { schema: { type: 'string' }, graphql: 'String' },
-  oidc_well_known_url: { schema: { type: 'string' }, graphql: 'String' },
-  oidc_jwks_url: { schema: { type: 'string' }, graphql: 'String' },
-  oidc_jwks: { schema: { type: 'any', nullable: true }, graphql: 'JSON' },
-};
+const ENUMS = enumRefs(
+  [POLICY_ENGINE_MODES, PolicyEngineModeEnum],
+  [USER_MATCHING_MODES, UserMatchingModeEnum],
+  [GROUP_MATCHING_MODES, GroupMatchingModeEnum],
+  [PROVIDER_TYPES, ProviderTypeEnum],
+);
 
 const SOURCES: Resource = {
   collection: '/sources/oauth/',
@@ -66,6 +31,7 @@ const UpdateOAuthSourceInput = partialUpdateInput(
   'UpdateOAuthSourceInput',
   'The fields of an authentik OAuth source to change; only the fields given are sent. null clears a nullable field.',
   SOURCE_FIELDS,
+  ENUMS,
 );
 
 export interface AuthentikSourceTypeShape {

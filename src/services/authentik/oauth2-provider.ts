@@ -1,44 +1,21 @@
 import { builder } from '../../builder.js';
 import { upstreamOf, type Context } from '../../context.js';
-import { checkPositiveInteger, positiveInteger } from '../../path-args.js';
 import { asObject, bool, enumValue, int, str, strList, upstreamEnum } from '../../upstream-values.js';
 import { list, partialUpdate, retrieve, type Resource } from './client.js';
 import { listArgs, listParams, results } from './list-args.js';
-import { graphqlNames, partialUpdateBody, partialUpdateInput, type WritableFields } from './partial-update.js';
+import { enumRefs, graphqlNames, partialUpdateBody, partialUpdateInput } from './partial-update.js';
+import { checkPositiveInteger } from './path-args.js';
+import { CLIENT_TYPES, ISSUER_MODES, positiveInteger, PROVIDER_FIELDS, SUB_MODES } from './spec.js';
 import { expectShape } from '../../upstream/response.js';
-
-// Enums of the authentik 2024.8 spec.
-export const CLIENT_TYPES = ['confidential', 'public'] as const;
-export const SUB_MODES = ['hashed_user_id', 'user_id', 'user_uuid', 'user_username', 'user_email', 'user_upn'] as const;
-export const ISSUER_MODES = ['global', 'per_provider'] as const;
 
 const ClientTypeEnum = upstreamEnum('AuthentikClientType', CLIENT_TYPES, 'Confidential clients can keep their credentials secret; public clients cannot.');
 const SubModeEnum = upstreamEnum('AuthentikSubMode', SUB_MODES, 'What data is used as the unique user identifier (sub).');
 const IssuerModeEnum = upstreamEnum('AuthentikIssuerMode', ISSUER_MODES, 'How the issuer field of the ID token is filled.');
-
-const UUID = { type: 'string', format: 'uuid' } as const;
-const DURATION = { type: 'string', minLength: 1, format: 'timedelta' } as const;
-const DURATION_HELP = 'Format: hours=1;minutes=2;seconds=3.';
-
-/** PatchedOAuth2ProviderRequest. */
-export const PROVIDER_FIELDS: WritableFields = {
-  name: { schema: { type: 'string', minLength: 1 }, graphql: 'String' },
-  authentication_flow: { schema: { ...UUID, nullable: true }, graphql: 'String', description: 'Flow (UUID) used for authentication when the application is accessed by an unauthenticated user.' },
-  authorization_flow: { schema: UUID, graphql: 'String', description: 'Flow (UUID) used when authorizing this provider.' },
-  property_mappings: { schema: { type: 'array', items: UUID }, graphql: '[String]' },
-  client_type: { schema: { type: 'enum', values: CLIENT_TYPES }, graphql: ClientTypeEnum },
-  client_id: { schema: { type: 'string', minLength: 1, maxLength: 255 }, graphql: 'String' },
-  client_secret: { schema: { type: 'string', maxLength: 255 }, graphql: 'String', description: 'Write-only: never returned.' },
-  access_code_validity: { schema: DURATION, graphql: 'String', description: `Access codes not valid on or after now + this. ${DURATION_HELP}` },
-  access_token_validity: { schema: DURATION, graphql: 'String', description: `Tokens not valid on or after now + this. ${DURATION_HELP}` },
-  refresh_token_validity: { schema: DURATION, graphql: 'String', description: `Refresh tokens not valid on or after now + this. ${DURATION_HELP}` },
-  include_claims_in_id_token: { schema: { type: 'boolean' }, graphql: 'Boolean' },
-  signing_key: { schema: { ...UUID, nullable: true }, graphql: 'String', description: 'Key (UUID) used to sign the tokens.' },
-  redirect_uris: { schema: { type: 'string' }, graphql: 'String', description: 'Allowed redirect URIs, one per line.' },
-  sub_mode: { schema: { type: 'enum', values: SUB_MODES }, graphql: SubModeEnum },
-  issuer_mode: { schema: { type: 'enum', values: ISSUER_MODES }, graphql: IssuerModeEnum },
-  jwks_sources: { schema: { type: 'array', items: UUID }, graphql: '[String]', description: 'Sources (UUIDs) whose JWKs may sign JWTs used to authenticate.' },
-};
+const ENUMS = enumRefs(
+  [CLIENT_TYPES, ClientTypeEnum],
+  [SUB_MODES, SubModeEnum],
+  [ISSUER_MODES, IssuerModeEnum],
+);
 
 const PROVIDERS: Resource = {
   collection: '/providers/oauth2/',
@@ -52,6 +29,7 @@ const UpdateOAuth2ProviderInput = partialUpdateInput(
   'UpdateOAuth2ProviderInput',
   'The fields of an authentik OAuth2 provider to change; only the fields given are sent. null clears a nullable field.',
   PROVIDER_FIELDS,
+  ENUMS,
 );
 
 export interface AuthentikOAuth2ProviderShape {

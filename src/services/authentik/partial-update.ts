@@ -1,46 +1,54 @@
-import type { EnumRef } from '@pothos/core';
+import type { EnumRef, InputFieldBuilder } from '@pothos/core';
 import { builder, type Types } from '../../builder.js';
 import { badUserInput, type FieldError } from '../../errors.js';
 import { checkValue, type ValueSchema } from '../../value-schema.js';
 import { camelCase } from './client.js';
+import type { WritableField, WritableFields } from './spec.js';
 
-/**
- * One writable member of an authentik Patched*Request, transcribed from the spec: its upstream name
- * is the key, its GraphQL name is the camelCase of it.
- */
-export interface WritableField {
-  schema: ValueSchema;
-  /** GraphQL type of the input field; enums use the type's enum, lists of UUIDs are [String!]. */
-  graphql: 'String' | 'Boolean' | 'JSON' | '[String]' | EnumRef<Types, string, string>;
-  description?: string;
+/** The GraphQL enum of each spec enum, by its list of values (the same array the spec exports). */
+export type EnumRefs = ReadonlyMap<readonly string[], EnumRef<Types, string, string>>;
+
+/** EnumRefs from [the spec's values, the GraphQL enum built from them] pairs. */
+export function enumRefs(...pairs: Array<[readonly string[], unknown]>): EnumRefs {
+  return new Map(pairs as Array<[readonly string[], EnumRef<Types, string, string>]>);
 }
 
-export type WritableFields = Readonly<Record<string, WritableField>>;
-
-/** The GraphQL input type whose fields are all optional, one per writable upstream member. */
-export function partialUpdateInput(name: string, description: string, fields: WritableFields) {
+/**
+ * The GraphQL input type whose fields are all optional, one per writable upstream member: its
+ * GraphQL name is the camelCase of the member's, its type follows from the member's schema.
+ */
+export function partialUpdateInput(name: string, description: string, fields: WritableFields, enums: EnumRefs) {
   return builder.inputType(name, {
     description,
-    fields: (t) =>
-      Object.fromEntries(
-        Object.entries(fields).map(([upstream, field]) => {
-          const options = { required: false as const, ...(field.description ? { description: field.description } : {}) };
-          const gqlName = camelCase(upstream);
-          switch (field.graphql) {
-            case 'String':
-              return [gqlName, t.string(options)];
-            case 'Boolean':
-              return [gqlName, t.boolean(options)];
-            case 'JSON':
-              return [gqlName, t.field({ type: 'JSON', ...options })];
-            case '[String]':
-              return [gqlName, t.stringList(options)];
-            default:
-              return [gqlName, t.field({ type: field.graphql, ...options })];
-          }
-        }),
-      ),
+    fields: (t) => Object.fromEntries(Object.entries(fields).map(([upstream, field]) => [camelCase(upstream), inputField(t, field, enums)])),
   });
+}
+
+function inputField(t: InputFieldBuilder<Types, 'InputObject'>, field: WritableField, enums: EnumRefs) {
+  const options = { required: false as const, ...(field.description ? { description: field.description } : {}) };
+  const { schema } = field;
+  switch (schema.type) {
+    case 'boolean':
+      return t.boolean(options);
+    case 'integer':
+      return t.int(options);
+    case 'any':
+      return t.field({ type: 'JSON', ...options });
+    case 'enum':
+      return t.field({ type: enumOf(schema, enums), ...options });
+    case 'array':
+      if (schema.items.type === 'integer') return t.intList(options);
+      if (schema.items.type === 'enum') return t.field({ type: [enumOf(schema.items, enums)], ...options });
+      return t.stringList(options);
+    case 'string':
+      return t.string(options);
+  }
+}
+
+function enumOf(schema: Extract<ValueSchema, { type: 'enum' }>, enums: EnumRefs): EnumRef<Types, string, string> {
+  const ref = enums.get(schema.values);
+  if (!ref) throw new Error(`no GraphQL enum for the values ${schema.values.join(', ')}`);
+  return ref;
 }
 
 /** GraphQL names by upstream name, for reading authentik's field errors. */

@@ -1,41 +1,16 @@
 import { builder } from '../../builder.js';
 import { upstreamOf, type Context } from '../../context.js';
 import { gatewayError } from '../../errors.js';
-import { checkPatch, JsonPatchOperationInput, sendPatch, type PatchOperation, type PatchRules } from '../../json-patch.js';
+import { checkPatch, JsonPatchOperationInput, sendPatch, type PatchOperation } from '../../json-patch.js';
 import { checkId, isId } from '../../path-args.js';
 import { asObject, bool, dateTime, enumList, enumValue, int, str, strList, type Raw } from '../../upstream-values.js';
-import { INT32 } from '../../value-schema.js';
 import { getOauthClient, listOauthClients, patchOauthClient } from './client.js';
+import { ACCESS_TYPES, CLIENT_TYPES, GRANT_TYPES, PATCH_RULES } from './spec.js';
 import { expectShape, unexpectedBody } from '../../upstream/response.js';
-
-// Enums of the IdentityNow beta spec (GrantType, AccessType, ClientType).
-export const GRANT_TYPES = ['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE', 'REFRESH_TOKEN'] as const;
-export const ACCESS_TYPES = ['ONLINE', 'OFFLINE'] as const;
-export const CLIENT_TYPES = ['CONFIDENTIAL', 'PUBLIC'] as const;
 
 const GrantTypeEnum = builder.enumType('IdentityNowGrantType', { description: 'OAuth2 grant type.', values: GRANT_TYPES });
 const AccessTypeEnum = builder.enumType('IdentityNowAccessType', { description: 'Online or offline use.', values: ACCESS_TYPES });
 const ClientTypeEnum = builder.enumType('IdentityNowClientType', { description: 'Public or confidential.', values: CLIENT_TYPES });
-
-/** The patchable fields the spec's request body description lists, typed as GetOAuthClientResponse types them. */
-export const IDENTITYNOW_PATCH_RULES: PatchRules = {
-  vendor: 'IdentityNow',
-  fields: {
-    tenant: { schema: { type: 'string' } },
-    businessName: { schema: { type: 'string', nullable: true } },
-    homepageUrl: { schema: { type: 'string', nullable: true } },
-    name: { schema: { type: 'string' } },
-    description: { schema: { type: 'string', nullable: true } },
-    accessTokenValiditySeconds: { schema: { type: 'integer', ...INT32 } },
-    refreshTokenValiditySeconds: { schema: { type: 'integer', ...INT32 } },
-    redirectUris: { schema: { type: 'array', nullable: true, items: { type: 'string' } } },
-    grantTypes: { schema: { type: 'array', items: { type: 'enum', values: GRANT_TYPES } } },
-    accessType: { schema: { type: 'enum', values: ACCESS_TYPES } },
-    enabled: { schema: { type: 'boolean' } },
-    strongAuthSupported: { schema: { type: 'boolean' } },
-    claimsSupported: { schema: { type: 'boolean' } },
-  },
-};
 
 export interface IdentityNowOAuthClientShape {
   id: string;
@@ -169,7 +144,7 @@ builder.mutationField('patchOAuthClient', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const id = checkId(String(args.id), 'id');
-      const ops = checkPatch(args.ops as PatchOperation[], IDENTITYNOW_PATCH_RULES, ctx.limits.maxPatchOps);
+      const ops = checkPatch(args.ops as PatchOperation[], PATCH_RULES, ctx.limits.maxPatchOps);
       const http = upstreamOf(ctx, 'identitynow', 'patchOauthClient');
       const body = await sendPatch(ops, {
         // The document the TEST operations are rehearsed on must be a client, like any answer.

@@ -1,21 +1,12 @@
 import { builder } from '../../builder.js';
 import { upstreamOf, type Context } from '../../context.js';
 import { gatewayError } from '../../errors.js';
-import { checkPatch, JsonPatchOperationInput, sendPatch, type PatchOperation, type PatchRules } from '../../json-patch.js';
+import { checkPatch, JsonPatchOperationInput, sendPatch, type PatchOperation } from '../../json-patch.js';
 import { checkId, isId } from '../../path-args.js';
 import { asObject, dateTime, str } from '../../upstream-values.js';
 import { getOAuthClientById, getOAuthClients, patchOAuthClient } from './client.js';
+import { PATCH_RULES } from './spec.js';
 import { expectShape, unexpectedBody } from '../../upstream/response.js';
-
-/** "Only name, description, and redirectUri may be patched"; the spec's Client requires name and redirectUri. */
-export const LAUNCHDARKLY_PATCH_RULES: PatchRules = {
-  vendor: 'LaunchDarkly',
-  fields: {
-    name: { schema: { type: 'string' } },
-    description: { schema: { type: 'string' }, removable: true },
-    redirectUri: { schema: { type: 'string' } },
-  },
-};
 
 export interface LaunchDarklyOAuthClientShape {
   id: string;
@@ -101,7 +92,7 @@ builder.mutationField('patchLaunchDarklyOAuthClient', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const id = checkId(String(args.id), 'id');
-      const ops = checkPatch(args.ops as PatchOperation[], LAUNCHDARKLY_PATCH_RULES, ctx.limits.maxPatchOps);
+      const ops = checkPatch(args.ops as PatchOperation[], PATCH_RULES, ctx.limits.maxPatchOps);
       const http = upstreamOf(ctx, 'launchdarkly', 'patchOAuthClient');
       const body = await sendPatch(ops, {
         // The document the TEST operations are rehearsed on must be a client, like any answer.

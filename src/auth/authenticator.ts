@@ -1,9 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWSAlgorithm } from 'jose';
-import { GraphQLError } from 'graphql';
-import { SCOPES, type CallerAuthConfig, type Scope } from './config.js';
-import { log } from './log.js';
-import type { Caller } from './request-trace.js';
+import { SCOPES, type CallerAuthConfig, type Scope } from '../config.js';
+import { unauthenticated } from '../errors.js';
+import { log } from '../log.js';
+
+/** Who sent a request: a label safe to log (never the credential itself) and the scopes granted. */
+export interface Caller {
+  id: string;
+  scopes: readonly Scope[];
+}
 
 /** The header that carries an API key (GATEWAY_API_KEYS); a JWT comes as `Authorization: Bearer`. */
 export const API_KEY_HEADER = 'x-api-key';
@@ -108,12 +113,6 @@ function tokenProblem(error: unknown): string {
       }
       return 'The bearer token is not valid.';
   }
-}
-
-export function unauthenticated(message: string, challenge: string): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': challenge } } },
-  });
 }
 
 function sha256(value: string): Buffer {

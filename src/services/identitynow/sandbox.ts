@@ -7,7 +7,6 @@ import {
   mediaType,
   parseJson,
   parsePatch,
-  parsePointer,
   randomHex,
   readBody,
   sameSecret,
@@ -15,18 +14,17 @@ import {
   type Reply,
   type RequestContext,
   type VendorApi,
-} from './http.js';
+} from '../../sandbox/http.js';
+import { parsePointer } from '../../json-pointer.js';
+import type { ValueSchema } from '../../value-schema.js';
+import type { SandboxedVendor } from '../vendor.js';
+import { PATCH_RULES, PATCHABLE_NOT_SHOWN, type AccessType, type ClientType, type GrantType } from './spec.js';
 
 /**
  * SailPoint IdentityNow beta API, OAuth clients only (identitynow-beta.openapi.yaml):
  * GET /oauth-clients, GET and PATCH /oauth-clients/{id}, under the API root /beta.
  */
 
-const GRANT_TYPES = ['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE', 'REFRESH_TOKEN'] as const;
-const ACCESS_TYPES = ['ONLINE', 'OFFLINE'] as const;
-
-type GrantType = (typeof GRANT_TYPES)[number];
-type AccessType = (typeof ACCESS_TYPES)[number];
 
 /** GetOAuthClientResponse. */
 export interface IdentityNowOAuthClient {
@@ -40,7 +38,7 @@ export interface IdentityNowOAuthClient {
   redirectUris: string[] | null;
   grantTypes: GrantType[];
   accessType: AccessType;
-  type: 'CONFIDENTIAL' | 'PUBLIC';
+  type: ClientType;
   internal: boolean;
   enabled: boolean;
   strongAuthSupported: boolean;
@@ -237,53 +235,51 @@ export function parseFilters(input: string): Predicate {
   return predicate;
 }
 
-// ---- PATCH: the patchable fields and the types GetOAuthClientResponse gives them ----
+// ---- PATCH: the spec's patchable fields, with IdentityNow's wording of what is wrong ----
 
 type Check = (value: unknown) => string | undefined;
 
-const isString: Check = (v) => (typeof v === 'string' ? undefined : 'must be a string');
-const isNullableString: Check = (v) => (v === null || typeof v === 'string' ? undefined : 'must be a string or null');
-const isInt32: Check = (v) =>
-  Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31 ? undefined : 'must be an integer (int32)';
-const isBoolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean');
-const oneOf =
-  (values: readonly string[]): Check =>
-  (v) =>
-    typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
-const arrayOf =
-  (item: Check, nullable: boolean): Check =>
-  (v) => {
-    if (v === null && nullable) return undefined;
-    if (!Array.isArray(v)) return nullable ? 'must be an array or null' : 'must be an array';
-    for (const [i, element] of v.entries()) {
-      const problem = item(element);
-      if (problem) return `element ${i} ${problem}`;
-    }
-    return undefined;
-  };
-
-interface Patchable {
-  check: Check;
-  /** Required by GetOAuthClientResponse, so it may not be removed. */
-  required: boolean;
-  array?: boolean;
+/** A check of one value against its schema in the spec, phrased as this emulation words it. */
+function checkOf(schema: ValueSchema): Check {
+  const inner = baseCheck(schema);
+  return schema.nullable ? (v) => (v === null ? undefined : inner(v)) : inner;
 }
 
-const PATCHABLE: Readonly<Record<string, Patchable>> = {
-  tenant: { check: isString, required: false },
-  businessName: { check: isNullableString, required: true },
-  homepageUrl: { check: isNullableString, required: true },
-  name: { check: isString, required: true },
-  description: { check: isNullableString, required: true },
-  accessTokenValiditySeconds: { check: isInt32, required: true },
-  refreshTokenValiditySeconds: { check: isInt32, required: true },
-  redirectUris: { check: arrayOf(isString, true), required: true, array: true },
-  grantTypes: { check: arrayOf(oneOf(GRANT_TYPES), false), required: true, array: true },
-  accessType: { check: oneOf(ACCESS_TYPES), required: true },
-  enabled: { check: isBoolean, required: true },
-  strongAuthSupported: { check: isBoolean, required: true },
-  claimsSupported: { check: isBoolean, required: true },
-};
+function baseCheck(schema: ValueSchema): Check {
+  const orNull = schema.nullable ? ' or null' : '';
+  switch (schema.type) {
+    case 'string':
+      return (v) => (typeof v === 'string' ? undefined : `must be a string${orNull}`);
+    case 'integer':
+      return (v) =>
+        Number.isInteger(v) && (v as number) >= (schema.minimum ?? -Infinity) && (v as number) <= (schema.maximum ?? Infinity)
+          ? undefined
+          : 'must be an integer (int32)';
+    case 'boolean':
+      return (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean');
+    case 'enum':
+      return (v) => (typeof v === 'string' && schema.values.includes(v) ? undefined : `must be one of ${schema.values.join(', ')}`);
+    case 'array': {
+      const item = checkOf(schema.items);
+      return (v) => {
+        if (!Array.isArray(v)) return `must be an array${orNull}`;
+        for (const [i, element] of v.entries()) {
+          const problem = item(element);
+          if (problem) return `element ${i} ${problem}`;
+        }
+        return undefined;
+      };
+    }
+    case 'any':
+      return () => undefined;
+  }
+}
+
+const NOT_SHOWN: ReadonlySet<string> = new Set(PATCHABLE_NOT_SHOWN);
+
+const PATCHABLE: Readonly<Record<string, { check: Check; array: boolean }>> = Object.fromEntries(
+  Object.entries(PATCH_RULES.fields).map(([field, { schema }]) => [field, { check: checkOf(schema), array: schema.type === 'array' }]),
+);
 
 /** Top-level patchable members and the elements of patchable arrays; nothing else. */
 function pathProblem(pointer: string): string | undefined {
@@ -302,7 +298,7 @@ function opProblem(op: PatchOp): string | undefined {
 function resultProblem(document: Record<string, unknown>): string | undefined {
   for (const [field, rule] of Object.entries(PATCHABLE)) {
     if (!(field in document)) {
-      if (rule.required) return `/${field} is required and cannot be removed`;
+      if (!PATCH_RULES.fields[field]!.removable && !NOT_SHOWN.has(field)) return `/${field} is required and cannot be removed`;
       continue;
     }
     const problem = rule.check(document[field]);
@@ -317,12 +313,6 @@ function publicView(stored: StoredClient): IdentityNowOAuthClient {
 }
 
 // ---- the API ----
-
-export interface IdentityNowSandbox {
-  url: string;
-  token: string;
-  close(): Promise<void>;
-}
 
 export function createIdentityNowApi(token: string): VendorApi {
   const clients = new Map<string, StoredClient>(structuredClone(SEED).map((c) => [c.id, c]));
@@ -385,8 +375,8 @@ export function createIdentityNowApi(token: string): VendorApi {
 }
 
 /** Starts the emulator on a loopback port with a fresh seed and a random bearer token. */
-export async function startIdentityNowSandbox(): Promise<IdentityNowSandbox> {
+export async function startSandbox(): Promise<SandboxedVendor> {
   const token = randomHex(32);
   const server = await listen(createIdentityNowApi(token));
-  return { url: `${server.origin}/beta`, token, close: server.close };
+  return { url: `${server.origin}/beta`, secret: token, close: server.close };
 }

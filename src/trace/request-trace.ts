@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Scope } from './config.js';
-import { limitExceeded } from './errors.js';
-import type { UpstreamCallObserver, UpstreamCallRecord as UpstreamCall } from './upstream/client.js';
-
-/** Who sent a request: a label safe to log (never the credential itself) and the scopes granted. */
-export interface Caller {
-  id: string;
-  scopes: readonly Scope[];
-}
+import type { Caller } from '../auth/authenticator.js';
+import { limitExceeded } from '../errors.js';
+import type { UpstreamCallObserver, UpstreamCallRecord as UpstreamCall } from '../upstream/client.js';
 
 export interface UpstreamCallRecord extends UpstreamCall {
   /** Absent when the upstream never answered. */

@@ -11,7 +11,23 @@ import {
   type Reply,
   type RequestContext,
   type VendorApi,
-} from './http.js';
+} from '../../sandbox/http.js';
+import type { ValueSchema } from '../../value-schema.js';
+import type { SandboxedVendor } from '../vendor.js';
+import {
+  CLIENT_TYPES,
+  GROUP_MATCHING_MODES,
+  ISSUER_MODES,
+  POLICY_ENGINE_MODES,
+  PROVIDER_FIELDS,
+  SLUG_PATTERN,
+  SOURCE_FIELDS,
+  SUB_MODES,
+  TIMEDELTA,
+  USER_MATCHING_MODES,
+  type ProviderType,
+  type WritableFields,
+} from './spec.js';
 
 /**
  * authentik 2024.8 API (authentik-2024.8.1.openapi.yaml), OAuth2 providers and OAuth sources only,
@@ -19,18 +35,6 @@ import {
  * partial updates that ignore unknown and read-only keys, authentik's own pagination object.
  */
 
-const CLIENT_TYPES = ['confidential', 'public'] as const;
-const SUB_MODES = ['hashed_user_id', 'user_id', 'user_uuid', 'user_username', 'user_email', 'user_upn'] as const;
-const ISSUER_MODES = ['global', 'per_provider'] as const;
-const POLICY_ENGINE_MODES = ['all', 'any'] as const;
-const USER_MATCHING_MODES = ['identifier', 'email_link', 'email_deny', 'username_link', 'username_deny'] as const;
-const GROUP_MATCHING_MODES = ['identifier', 'name_link', 'name_deny'] as const;
-const PROVIDER_TYPES = [
-  'apple', 'openidconnect', 'azuread', 'discord', 'facebook', 'github', 'gitlab',
-  'google', 'mailcow', 'okta', 'patreon', 'reddit', 'twitch', 'twitter',
-] as const;
-
-type ProviderType = (typeof PROVIDER_TYPES)[number];
 
 // ---- stored resources ----
 
@@ -369,9 +373,6 @@ type FieldSpec =
 type Validated = { ok: true; value: unknown } | { ok: false; errors: string[] };
 
 const NOT_NULL = 'This field may not be null.';
-const SLUG = /^[-a-zA-Z0-9_]+$/;
-const TIMEDELTA_KEYS = ['weeks', 'days', 'hours', 'minutes', 'seconds', 'milliseconds', 'microseconds'];
-const NUMBER = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
 const TRUE_VALUES: readonly unknown[] = [true, 1, 't', 'T', 'y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON', '1'];
 const FALSE_VALUES: readonly unknown[] = [false, 0, 'f', 'F', 'n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF', '0'];
 
@@ -388,14 +389,6 @@ function pythonStr(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   return typeof value === 'number' ? String(value) : JSON.stringify(value);
-}
-
-/** authentik's timedelta_from_string format: `key=number` pairs joined by `;`. */
-export function isTimedelta(text: string): boolean {
-  return text.split(';').every((pair) => {
-    const parts = pair.split('=');
-    return parts.length === 2 && TIMEDELTA_KEYS.includes(parts[0]!.trim().toLowerCase()) && NUMBER.test(parts[1]!);
-  });
 }
 
 /** Django's UUID parsing: hyphens, braces and a urn:uuid: prefix are optional. */
@@ -415,8 +408,8 @@ function validateString(spec: Extract<FieldSpec, { kind: 'string' }>, raw: unkno
   if (spec.maxLength !== undefined && [...value].length > spec.maxLength) {
     errors.push(`Ensure this field has no more than ${spec.maxLength} characters.`);
   }
-  if (spec.slug && !SLUG.test(value)) errors.push('Enter a valid \u201cslug\u201d consisting of letters, numbers, underscores or hyphens.');
-  if (spec.timedelta && !isTimedelta(value)) errors.push(`${value} is not in the correct format of 'hours=3;minutes=1'.`);
+  if (spec.slug && !SLUG_PATTERN.test(value)) errors.push('Enter a valid \u201cslug\u201d consisting of letters, numbers, underscores or hyphens.');
+  if (spec.timedelta && !TIMEDELTA.test(value)) errors.push(`${value} is not in the correct format of 'hours=3;minutes=1'.`);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
 }
 
@@ -483,54 +476,36 @@ function validatePartial(specs: Readonly<Record<string, FieldSpec>>, body: unkno
   return Object.keys(errors).length > 0 ? { errors } : { values };
 }
 
-const VALIDITY: FieldSpec = { kind: 'string', minLength: 1, timedelta: true };
-const URL_FIELD: FieldSpec = { kind: 'string', nullable: true, maxLength: 255 };
+/** How DRF's serializer field for a member of the spec validates it. */
+function drfField(schema: ValueSchema): FieldSpec {
+  switch (schema.type) {
+    case 'string':
+      if (schema.format === 'uuid') return { kind: 'uuid', nullable: schema.nullable ?? false };
+      return {
+        kind: 'string',
+        ...(schema.nullable ? { nullable: true } : {}),
+        ...(schema.minLength !== undefined ? { minLength: schema.minLength } : {}),
+        ...(schema.maxLength !== undefined ? { maxLength: schema.maxLength } : {}),
+        ...(schema.pattern === SLUG_PATTERN ? { slug: true } : {}),
+        ...(schema.check === TIMEDELTA ? { timedelta: true } : {}),
+      };
+    case 'enum':
+      return { kind: 'choice', choices: schema.values };
+    case 'boolean':
+      return { kind: 'boolean' };
+    case 'array':
+      return { kind: 'uuids' };
+    case 'integer':
+    case 'any':
+      return { kind: 'json' };
+  }
+}
 
-/** PatchedOAuth2ProviderRequest. */
-const PROVIDER_FIELDS: Readonly<Record<string, FieldSpec>> = {
-  name: { kind: 'string', minLength: 1 },
-  authentication_flow: { kind: 'uuid', nullable: true },
-  authorization_flow: { kind: 'uuid' },
-  property_mappings: { kind: 'uuids' },
-  client_type: { kind: 'choice', choices: CLIENT_TYPES },
-  client_id: { kind: 'string', minLength: 1, maxLength: 255 },
-  client_secret: { kind: 'string', maxLength: 255 },
-  access_code_validity: VALIDITY,
-  access_token_validity: VALIDITY,
-  refresh_token_validity: VALIDITY,
-  include_claims_in_id_token: { kind: 'boolean' },
-  signing_key: { kind: 'uuid', nullable: true },
-  redirect_uris: { kind: 'string' },
-  sub_mode: { kind: 'choice', choices: SUB_MODES },
-  issuer_mode: { kind: 'choice', choices: ISSUER_MODES },
-  jwks_sources: { kind: 'uuids' },
-};
+const drfFields = (fields: WritableFields): Readonly<Record<string, FieldSpec>> =>
+  Object.fromEntries(Object.entries(fields).map(([name, { schema }]) => [name, drfField(schema)]));
 
-/** PatchedOAuthSourceRequest. */
-const SOURCE_FIELDS: Readonly<Record<string, FieldSpec>> = {
-  name: { kind: 'string', minLength: 1 },
-  slug: { kind: 'string', minLength: 1, maxLength: 50, slug: true },
-  enabled: { kind: 'boolean' },
-  authentication_flow: { kind: 'uuid', nullable: true },
-  enrollment_flow: { kind: 'uuid', nullable: true },
-  user_property_mappings: { kind: 'uuids' },
-  group_property_mappings: { kind: 'uuids' },
-  policy_engine_mode: { kind: 'choice', choices: POLICY_ENGINE_MODES },
-  user_matching_mode: { kind: 'choice', choices: USER_MATCHING_MODES },
-  user_path_template: { kind: 'string', minLength: 1 },
-  group_matching_mode: { kind: 'choice', choices: GROUP_MATCHING_MODES },
-  provider_type: { kind: 'choice', choices: PROVIDER_TYPES },
-  request_token_url: URL_FIELD,
-  authorization_url: URL_FIELD,
-  access_token_url: URL_FIELD,
-  profile_url: URL_FIELD,
-  consumer_key: { kind: 'string', minLength: 1 },
-  consumer_secret: { kind: 'string', minLength: 1 },
-  additional_scopes: { kind: 'string' },
-  oidc_well_known_url: { kind: 'string' },
-  oidc_jwks_url: { kind: 'string' },
-  oidc_jwks: { kind: 'json' },
-};
+const PROVIDER_SERIALIZER = drfFields(PROVIDER_FIELDS);
+const SOURCE_SERIALIZER = drfFields(SOURCE_FIELDS);
 
 // ---- list queries: filters, search, ordering, pagination ----
 
@@ -701,12 +676,6 @@ async function readPatchBody(req: IncomingMessage): Promise<{ ok: true; value: u
 
 // ---- the API ----
 
-export interface AuthentikSandbox {
-  url: string;
-  token: string;
-  close(): Promise<void>;
-}
-
 const PROVIDER_ORDERING = ['pk', 'name', 'client_id', 'client_type', 'include_claims_in_id_token', 'redirect_uris', 'sub_mode', 'issuer_mode', 'access_code_validity', 'access_token_validity', 'refresh_token_validity'];
 const SOURCE_ORDERING = ['pk', 'name', 'slug', 'enabled', 'provider_type', 'policy_engine_mode', 'user_matching_mode', 'group_matching_mode', 'consumer_key', 'additional_scopes'];
 
@@ -747,7 +716,7 @@ export function createAuthentikApi(token: string): VendorApi {
     if (!provider) return notFound();
     const body = await readPatchBody(req);
     if (!body.ok) return body.reply;
-    const result = validatePartial(PROVIDER_FIELDS, body.value);
+    const result = validatePartial(PROVIDER_SERIALIZER, body.value);
     if ('errors' in result) return json(400, result.errors);
     const clientId = result.values.client_id;
     if (clientId !== undefined && [...providers.values()].some((p) => p.pk !== provider.pk && p.client_id === clientId)) {
@@ -763,7 +732,7 @@ export function createAuthentikApi(token: string): VendorApi {
     if (!source) return notFound();
     const body = await readPatchBody(req);
     if (!body.ok) return body.reply;
-    const result = validatePartial(SOURCE_FIELDS, body.value);
+    const result = validatePartial(SOURCE_SERIALIZER, body.value);
     if ('errors' in result) return json(400, result.errors);
     const slug = result.values.slug;
     if (slug !== undefined && [...sources.values()].some((s) => s.pk !== source.pk && s.slug === slug)) {
@@ -791,8 +760,8 @@ export function createAuthentikApi(token: string): VendorApi {
 }
 
 /** Starts the emulator on a loopback port with a fresh seed and a random API token. */
-export async function startAuthentikSandbox(): Promise<AuthentikSandbox> {
+export async function startSandbox(): Promise<SandboxedVendor> {
   const token = randomHex(30);
   const server = await listen(createAuthentikApi(token));
-  return { url: `${server.origin}/api/v3`, token, close: server.close };
+  return { url: `${server.origin}/api/v3`, secret: token, close: server.close };
 }

@@ -14,7 +14,10 @@ import {
   type Reply,
   type RequestContext,
   type VendorApi,
-} from './http.js';
+} from '../../sandbox/http.js';
+import { checkValue } from '../../value-schema.js';
+import type { SandboxedVendor } from '../vendor.js';
+import { PATCH_RULES } from './spec.js';
 
 /**
  * LaunchDarkly REST API, OAuth 2.0 clients only (launchdarkly.openapi.yaml): GET /api/v2/oauth/clients,
@@ -62,7 +65,8 @@ const SEED: StoredClient[] = [
 ];
 
 /** The only members the spec lets a patch touch. */
-const PATCHABLE = new Set(['/name', '/description', '/redirectUri']);
+const PATCHABLE = new Set(Object.keys(PATCH_RULES.fields).map((field) => `/${field}`));
+const ONLY = `only ${Object.keys(PATCH_RULES.fields).map((field) => `/${field}`).join(', ').replace(/, ([^,]*)$/, ' and $1')} may be patched`;
 
 function error(status: number, code: string, message: string): Reply {
   return json(status, { code, message, id: randomUuid() });
@@ -94,25 +98,17 @@ function patchDocument(body: unknown): unknown {
 }
 
 function opProblem(op: PatchOp): string | undefined {
-  if (!PATCHABLE.has(op.path)) return `Path ${op.path} cannot be patched; only /name, /description and /redirectUri may be patched`;
-  if ((op.op === 'move' || op.op === 'copy') && op.from !== undefined && !PATCHABLE.has(op.from)) {
-    return `Path ${op.from} cannot be patched; only /name, /description and /redirectUri may be patched`;
-  }
+  if (!PATCHABLE.has(op.path)) return `Path ${op.path} cannot be patched; ${ONLY}`;
+  if ((op.op === 'move' || op.op === 'copy') && op.from !== undefined && !PATCHABLE.has(op.from)) return `Path ${op.from} cannot be patched; ${ONLY}`;
   return undefined;
 }
 
 function resultProblem(client: Record<string, unknown>): string | undefined {
-  for (const field of ['name', 'redirectUri']) {
-    if (typeof client[field] !== 'string') return `${field} is required and must be a string`;
+  for (const [field, { schema, removable }] of Object.entries(PATCH_RULES.fields)) {
+    if (removable && !(field in client)) continue;
+    if (checkValue(client[field], schema) !== undefined) return removable ? `${field} must be a string` : `${field} is required and must be a string`;
   }
-  if ('description' in client && typeof client.description !== 'string') return 'description must be a string';
   return undefined;
-}
-
-export interface LaunchDarklySandbox {
-  url: string;
-  apiKey: string;
-  close(): Promise<void>;
 }
 
 export function createLaunchDarklyApi(apiKey: string): VendorApi {
@@ -164,8 +160,8 @@ export function createLaunchDarklyApi(apiKey: string): VendorApi {
 }
 
 /** Starts the emulator on a loopback port with a fresh seed and a random access token. */
-export async function startLaunchDarklySandbox(): Promise<LaunchDarklySandbox> {
+export async function startSandbox(): Promise<SandboxedVendor> {
   const apiKey = `api-${randomHex(16)}`;
   const server = await listen(createLaunchDarklyApi(apiKey));
-  return { url: server.origin, apiKey, close: server.close };
+  return { url: server.origin, secret: apiKey, close: server.close };
 }

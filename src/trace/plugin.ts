@@ -1,7 +1,7 @@
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { log } from '../log.js';
-import { startTrace, traceOf } from '../request-trace.js';
+import { startTrace, traceOf } from './request-trace.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 

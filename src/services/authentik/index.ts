@@ -1,0 +1,14 @@
+import { defineVendor, staticCredential } from '../vendor.js';
+import { startSandbox } from './sandbox.js';
+// The schema modules: importing them adds the vendor's types, queries and mutations to the builder.
+import './oauth2-provider.js';
+import './oauth-source.js';
+
+/** authentik's API (/api/v3): OAuth2 providers and OAuth sources. */
+export const authentik = defineVendor({
+  id: 'authentik',
+  envPrefix: 'AUTHENTIK',
+  auth: { scheme: 'bearer', callerHeader: 'X-Authentik-Token' },
+  credential: (env) => staticCredential(env('AUTHENTIK_TOKEN')),
+  sandbox: startSandbox,
+});

@@ -1,0 +1,15 @@
+import { defineVendor, staticCredential } from '../vendor.js';
+import { startSandbox } from './sandbox.js';
+// The schema modules: importing them adds the vendor's types, queries and mutations to the builder.
+import './oauth-client.js';
+
+/** LaunchDarkly's REST API. It has one public API root, so an access token alone configures it. */
+export const launchdarkly = defineVendor({
+  id: 'launchdarkly',
+  envPrefix: 'LAUNCHDARKLY',
+  defaultUrl: 'https://app.launchdarkly.com',
+  // The access token goes in Authorization as it is, without a scheme.
+  auth: { scheme: 'raw', callerHeader: 'X-LaunchDarkly-Api-Key' },
+  credential: (env) => staticCredential(env('LAUNCHDARKLY_API_KEY')),
+  sandbox: startSandbox,
+});

@@ -1,0 +1,41 @@
+import type { Credential } from '../config.js';
+import type { EnvReader } from '../env.js';
+import type { AuthScheme } from '../upstream/credentials.js';
+
+/** One vendor's emulation in the sandbox, listening on loopback. */
+export interface SandboxedVendor {
+  /** The API root the gateway is pointed at. */
+  url: string;
+  /** The throwaway credential the emulation accepts. */
+  secret: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything the gateway outside a vendor's folder knows of it. src/services/index.ts lists the
+ * definitions; config, the HTTP layer, the context, the schema and the sandbox iterate that list.
+ */
+export interface VendorDefinition<Id extends string = string> {
+  /** The service id in config, logs, errors and metrics: `identitynow`. */
+  readonly id: Id;
+  /** Its variables are `<envPrefix>_URL` and those its credential reader names. */
+  readonly envPrefix: string;
+  /** The vendor's one public API root, when it has one: then a credential alone configures the service. */
+  readonly defaultUrl?: string;
+  /** How the credential is sent, and the header in which a caller may send its own instead. */
+  readonly auth: { readonly scheme: AuthScheme; readonly callerHeader: string };
+  /** The configured credential, from the vendor's own variables (`env` reads any variable by its full name). */
+  credential(env: EnvReader, apiRoot: string): Credential;
+  /** Starts the sandbox's emulation with a fresh seed and a fresh credential. */
+  sandbox(): Promise<SandboxedVendor>;
+}
+
+/** Keeps the literal type of `id`, so the registry can derive the ServiceId union. */
+export function defineVendor<const Id extends string>(definition: VendorDefinition<Id>): VendorDefinition<Id> {
+  return definition;
+}
+
+/** A credential that is one secret, or none. */
+export function staticCredential(secret: string | undefined): Credential {
+  return secret ? { kind: 'static', secret } : { kind: 'none' };
+}
