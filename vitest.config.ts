@@ -18,9 +18,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     pool: 'forks',
     // .ci/run asks for a JSON report to print a one-line summary; everyone else gets the default.
-    ...(process.env.VITEST_JSON_REPORT
-      ? { reporters: ['default', 'json'], outputFile: { json: process.env.VITEST_JSON_REPORT } }
-      : {}),
+    ...(process.env.VITEST_JSON_REPORT ? { reporters: ['default', 'json'], outputFile: { json: process.env.VITEST_JSON_REPORT } } : {}),
     // `extends: true`: each project inherits the options above (alias, timeouts, pool).
     projects: [
       // Pure functions, no state to leak between files: they share one module graph per worker (isolate: false)

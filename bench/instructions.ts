@@ -54,7 +54,12 @@ async function counted(
   load: (spec: LoadSpec) => Promise<LoadResult>,
   counts: { warmup: number; measured: number },
 ): Promise<InstructionCount> {
-  const valgrind = ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${join(dir, 'callgrind.%p')}`];
+  const valgrind = [
+    '--tool=callgrind',
+    '--instr-atstart=no',
+    '--separate-threads=yes',
+    `--callgrind-out-file=${join(dir, 'callgrind.%p')}`,
+  ];
   const started = await startProcess('valgrind', [...valgrind, process.execPath, ...target.args], target.env, target.isReady);
   const pid = String(started.child.pid);
   // valgrind names the pipes callgrind_control talks through after $HOST (among others), and the
@@ -97,7 +102,9 @@ async function awaitDump(dir: string, origin: string): Promise<void> {
   for (let waited = 0; waited < 60_000; waited += 500) {
     const main = readdirSync(dir).find((f) => f.endsWith('.1-01'));
     if (main && /^totals: /m.test(readFileSync(join(dir, main), 'utf8'))) return;
-    await fetch(origin).then((res) => res.arrayBuffer()).catch(() => undefined);
+    await fetch(origin)
+      .then((res) => res.arrayBuffer())
+      .catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   throw new Error(`callgrind wrote no dump of the counted requests into ${dir} within a minute`);

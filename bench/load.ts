@@ -41,29 +41,34 @@ function run(spec: LoadSpec, onLatency: (ms: number) => void) {
   const done = new Promise<autocannon.Result>((resolve, reject) => {
     finish = (error, result) => (error ? reject(error) : resolve(result));
   });
-  const instance = autocannon({
-    url: spec.origin,
-    connections: spec.connections,
-    ...(spec.amount ? { amount: spec.amount } : { duration: spec.durationSeconds }),
-    timeout: 20,
-    ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
-    requests: [
-      {
-        method: request.method,
-        path: request.path,
-        headers: request.headers,
-        body: request.body,
-        onResponse: (status: number, body: string) => {
-          const ok = status >= 200 && status <= 299 && !(request.graphql && body.includes('"errors"'));
-          if (ok) return;
-          errorResponses += 1;
-          sampleError ??= `status ${status}: ${body.slice(0, 500)}`;
+  const instance = autocannon(
+    {
+      url: spec.origin,
+      connections: spec.connections,
+      ...(spec.amount ? { amount: spec.amount } : { duration: spec.durationSeconds }),
+      timeout: 20,
+      ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
+      requests: [
+        {
+          method: request.method,
+          path: request.path,
+          headers: request.headers,
+          body: request.body,
+          onResponse: (status: number, body: string) => {
+            const ok = status >= 200 && status <= 299 && !(request.graphql && body.includes('"errors"'));
+            if (ok) return;
+            errorResponses += 1;
+            sampleError ??= `status ${status}: ${body.slice(0, 500)}`;
+          },
         },
-      },
-    ],
-  }, (error, result) => finish(error, result));
+      ],
+    },
+    (error, result) => finish(error, result),
+  );
   // autocannon emits (client, status, bytes, responseTime) though its types omit the client.
-  (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => onLatency(ms));
+  (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, _status: number, _bytes: number, ms: number) =>
+    onLatency(ms),
+  );
   return done.then((result) => ({ result, errorResponses, sampleError }));
 }
 

@@ -1,6 +1,6 @@
 /** Starting, watching and stopping the benchmark's separate processes. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export interface Started {
@@ -84,7 +84,10 @@ export function runProcess(command: string, args: string[], env: NodeJS.ProcessE
     child.once('error', reject);
     child.once('close', (code) => {
       if (code === 0) resolve(Buffer.concat(out).toString());
-      else reject(new Error(`${command} ${args.join(' ')} failed (${code}):\n${Buffer.concat(out).toString()}${Buffer.concat(err).toString()}`));
+      else
+        reject(
+          new Error(`${command} ${args.join(' ')} failed (${code}):\n${Buffer.concat(out).toString()}${Buffer.concat(err).toString()}`),
+        );
     });
   });
 }

@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type * as GraphQLYoga from 'graphql-yoga';
 import { Pool } from 'undici';
 import { IDENTITYNOW_ROOT, UPSTREAM_TOKEN } from './workload.js';
 
@@ -25,12 +26,13 @@ interface PatchOp {
 }
 
 const mode = process.argv[2];
-if (mode !== 'minimal-yoga' && mode !== 'minimal-yoga-unlimited' && mode !== 'node-proxy') throw new Error(`unknown reference server ${mode}`);
+if (mode !== 'minimal-yoga' && mode !== 'minimal-yoga-unlimited' && mode !== 'node-proxy')
+  throw new Error(`unknown reference server ${mode}`);
 const yogaDir = process.env.BENCH_YOGA_DIR;
 // Another version's own copy (with its own graphql and whatwg-node), so nothing of the project's is mixed in.
 const { createSchema, createYoga } = (
   yogaDir ? createRequire(join(yogaDir, 'package.json'))('graphql-yoga') : await import('graphql-yoga')
-) as typeof import('graphql-yoga');
+) as typeof GraphQLYoga;
 const upstream = new Pool(process.argv[3] ?? '', { connections: 32 });
 
 async function patchClient(id: string, ops: PatchOp[]): Promise<unknown> {
@@ -54,11 +56,35 @@ function minimalYoga(sizeLimit: boolean) {
     schema: createSchema({
       typeDefs: /* GraphQL */ `
         scalar JSON
-        enum JsonPatchOp { ADD REMOVE REPLACE MOVE COPY TEST }
-        input JsonPatchOperation { op: JsonPatchOp!, path: String!, value: JSON, from: String }
-        type IdentityNowOAuthClient { id: ID!, name: String, description: String, enabled: Boolean, redirectUris: [String!], grantTypes: [String!], modified: String }
-        type Query { ok: Boolean }
-        type Mutation { patchOAuthClient(id: ID!, ops: [JsonPatchOperation!]!): IdentityNowOAuthClient }
+        enum JsonPatchOp {
+          ADD
+          REMOVE
+          REPLACE
+          MOVE
+          COPY
+          TEST
+        }
+        input JsonPatchOperation {
+          op: JsonPatchOp!
+          path: String!
+          value: JSON
+          from: String
+        }
+        type IdentityNowOAuthClient {
+          id: ID!
+          name: String
+          description: String
+          enabled: Boolean
+          redirectUris: [String!]
+          grantTypes: [String!]
+          modified: String
+        }
+        type Query {
+          ok: Boolean
+        }
+        type Mutation {
+          patchOAuthClient(id: ID!, ops: [JsonPatchOperation!]!): IdentityNowOAuthClient
+        }
       `,
       resolvers: { Mutation: { patchOAuthClient: (_: unknown, args: { id: string; ops: PatchOp[] }) => patchClient(args.id, args.ops) } },
     }),
@@ -74,25 +100,25 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-const server =
-  mode === 'minimal-yoga' || mode === 'minimal-yoga-unlimited'
-    ? createServer(minimalYoga(mode === 'minimal-yoga'))
-    : createServer((req, res) => {
-        readBody(req)
-          .then((text) => {
-            const { variables } = JSON.parse(text) as { variables: { id: string; ops: PatchOp[] } };
-            return patchClient(variables.id, variables.ops);
-          })
-          .then((client) => {
-            const body = JSON.stringify({ data: { patchOAuthClient: client } });
-            res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-            res.end(body);
-          })
-          .catch((error: unknown) => {
-            res.writeHead(502, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ errors: [{ message: String(error) }] }));
-          });
-      });
+const yoga = mode === 'node-proxy' ? undefined : minimalYoga(mode === 'minimal-yoga');
+const server = yoga
+  ? createServer((req, res) => void yoga(req, res))
+  : createServer((req, res) => {
+      readBody(req)
+        .then((text) => {
+          const { variables } = JSON.parse(text) as { variables: { id: string; ops: PatchOp[] } };
+          return patchClient(variables.id, variables.ops);
+        })
+        .then((client) => {
+          const body = JSON.stringify({ data: { patchOAuthClient: client } });
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        })
+        .catch((error: unknown) => {
+          res.writeHead(502, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ errors: [{ message: String(error) }] }));
+        });
+    });
 
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {

@@ -101,10 +101,12 @@ function scenarios(): Scenario[] {
   const list: Scenario[] = [];
   if (GROUPS.has('rest')) {
     for (const vendor of ['identitynow', 'authentik'] as const) {
-      const op = vendor === 'identitynow' ? `PATCH ${IDENTITYNOW_ROOT}/oauth-clients/{id}` : `PATCH ${AUTHENTIK_ROOT}/sources/oauth/{slug}/`;
+      const op =
+        vendor === 'identitynow' ? `PATCH ${IDENTITYNOW_ROOT}/oauth-clients/{id}` : `PATCH ${AUTHENTIK_ROOT}/sources/oauth/{slug}/`;
       for (const connections of CONNECTIONS) {
         // A profile covers the gateway's whole life, so it gets only the runs that go through it.
-        if (!PROFILE) list.push({ group: 'rest', label: op, vendor, target: 'direct', connections, request: directPatch(vendor), upstreamCalls: 1 });
+        if (!PROFILE)
+          list.push({ group: 'rest', label: op, vendor, target: 'direct', connections, request: directPatch(vendor), upstreamCalls: 1 });
         list.push({ group: 'rest', label: op, vendor, target: 'gateway', connections, request: gatewayPatch(vendor), upstreamCalls: 1 });
       }
     }
@@ -112,35 +114,101 @@ function scenarios(): Scenario[] {
   const connections = SCALING_CONNECTIONS;
   if (GROUPS.has('reference')) {
     const label = `PATCH ${IDENTITYNOW_ROOT}/oauth-clients/{id}`;
-    if (!GROUPS.has('rest')) list.push({ group: 'rest', label, vendor: 'identitynow', target: 'direct', connections, request: directPatch('identitynow'), upstreamCalls: 1 });
+    if (!GROUPS.has('rest'))
+      list.push({
+        group: 'rest',
+        label,
+        vendor: 'identitynow',
+        target: 'direct',
+        connections,
+        request: directPatch('identitynow'),
+        upstreamCalls: 1,
+      });
     for (const target of REFERENCE_SERVERS) {
-      list.push({ group: 'reference', label, vendor: 'identitynow', target, connections, request: gatewayPatch('identitynow'), upstreamCalls: 1 });
+      list.push({
+        group: 'reference',
+        label,
+        vendor: 'identitynow',
+        target,
+        connections,
+        request: gatewayPatch('identitynow'),
+        upstreamCalls: 1,
+      });
     }
   }
   if (YOGA_VERSIONS.length > 0) {
     const label = `PATCH ${IDENTITYNOW_ROOT}/oauth-clients/{id}`;
     if (!GROUPS.has('rest') && !GROUPS.has('reference')) {
-      list.push({ group: 'rest', label, vendor: 'identitynow', target: 'direct', connections, request: directPatch('identitynow'), upstreamCalls: 1 });
+      list.push({
+        group: 'rest',
+        label,
+        vendor: 'identitynow',
+        target: 'direct',
+        connections,
+        request: directPatch('identitynow'),
+        upstreamCalls: 1,
+      });
     }
     for (const yogaVersion of YOGA_VERSIONS) {
-      list.push({ group: 'reference', label, vendor: 'identitynow', target: 'minimal-yoga', yogaVersion, connections, request: gatewayPatch('identitynow'), upstreamCalls: 1 });
+      list.push({
+        group: 'reference',
+        label,
+        vendor: 'identitynow',
+        target: 'minimal-yoga',
+        yogaVersion,
+        connections,
+        request: gatewayPatch('identitynow'),
+        upstreamCalls: 1,
+      });
     }
   }
   if (GROUPS.has('aliases')) {
     for (const n of [1, 10, 50]) {
-      list.push({ group: 'aliases', label: `${n} aliased mutation${n > 1 ? 's' : ''}`, vendor: 'identitynow', target: 'gateway', connections, request: aliasedPatches(n), upstreamCalls: n });
+      list.push({
+        group: 'aliases',
+        label: `${n} aliased mutation${n > 1 ? 's' : ''}`,
+        vendor: 'identitynow',
+        target: 'gateway',
+        connections,
+        request: aliasedPatches(n),
+        upstreamCalls: n,
+      });
     }
   }
   if (GROUPS.has('patch-ops')) {
     for (const n of [1, 100, 1000]) {
       const label = `patch of ${n} op${n > 1 ? 's' : ''}`;
-      list.push({ group: 'patch-ops', label, vendor: 'identitynow', target: 'direct', connections, request: directPatch('identitynow', n), upstreamCalls: 1 });
-      list.push({ group: 'patch-ops', label, vendor: 'identitynow', target: 'gateway', connections, request: gatewayPatch('identitynow', n), upstreamCalls: 1 });
+      list.push({
+        group: 'patch-ops',
+        label,
+        vendor: 'identitynow',
+        target: 'direct',
+        connections,
+        request: directPatch('identitynow', n),
+        upstreamCalls: 1,
+      });
+      list.push({
+        group: 'patch-ops',
+        label,
+        vendor: 'identitynow',
+        target: 'gateway',
+        connections,
+        request: gatewayPatch('identitynow', n),
+        upstreamCalls: 1,
+      });
     }
   }
   if (GROUPS.has('entities')) {
     for (const n of [1, 10, 100]) {
-      list.push({ group: 'entities', label: `_entities × ${n}`, vendor: 'identitynow', target: 'gateway', connections, request: entities(n), upstreamCalls: n });
+      list.push({
+        group: 'entities',
+        label: `_entities × ${n}`,
+        vendor: 'identitynow',
+        target: 'gateway',
+        connections,
+        request: entities(n),
+        upstreamCalls: n,
+      });
     }
   }
   return list;
@@ -189,7 +257,8 @@ function gatewayCommand(stubOrigin: string, profileDir: string | undefined): Ser
   return {
     args: [...nodeArgs, join(ROOT, 'dist/main.js')],
     env: gatewayEnv(stubOrigin),
-    isReady: (line) => typeof (line as { msg?: unknown }).msg === 'string' && (line as { msg: string }).msg.startsWith('gateway listening on '),
+    isReady: (line) =>
+      typeof (line as { msg?: unknown }).msg === 'string' && (line as { msg: string }).msg.startsWith('gateway listening on '),
     port: portOf,
   };
 }
@@ -198,7 +267,11 @@ async function referenceCommand(server: ReferenceServer, stubOrigin: string, yog
   return {
     args: ['--import', 'tsx', join(ROOT, 'bench/reference-server.ts'), server, stubOrigin],
     // NODE_ENV=production, as the gateway runs: outside it graphql-js adds a cross-realm check to every instanceof.
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', ...(yogaVersion ? { BENCH_YOGA_DIR: await installYoga(ROOT, yogaVersion) } : {}) },
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      ...(yogaVersion ? { BENCH_YOGA_DIR: await installYoga(ROOT, yogaVersion) } : {}),
+    },
     isReady: (line) => typeof (line as { port?: unknown }).port === 'number',
     port: portOf,
   };
@@ -228,7 +301,11 @@ function table(headers: string[], rows: string[][]): string {
   if (rows.length === 0) return '';
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [line(headers), `|${widths.map((w, i) => (i < 2 ? ':' : '-') + '-'.repeat(w) + (i < 2 ? '-' : ':')).join('|')}|`, ...rows.map(line)].join('\n');
+  return [
+    line(headers),
+    `|${widths.map((w, i) => (i < 2 ? ':' : '-') + '-'.repeat(w) + (i < 2 ? '-' : ':')).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
 }
 
 /** The same REST call sent straight to the stub, in this run. */
@@ -258,7 +335,19 @@ function restTable(measured: Measured[]): string {
       ];
     });
   return table(
-    ['upstream', 'conns', 'direct req/s', 'direct p50/p99 ms', 'gateway req/s', 'gateway p50/p99 ms', 'gateway ÷ direct', 'added p50/p99 ms', 'gateway CPU µs/req', 'peak RSS MB', 'errors'],
+    [
+      'upstream',
+      'conns',
+      'direct req/s',
+      'direct p50/p99 ms',
+      'gateway req/s',
+      'gateway p50/p99 ms',
+      'gateway ÷ direct',
+      'added p50/p99 ms',
+      'gateway CPU µs/req',
+      'peak RSS MB',
+      'errors',
+    ],
     rows,
   );
 }
@@ -284,7 +373,18 @@ function scalingTable(measured: Measured[]): string {
       ];
     });
   return table(
-    ['work in one request', 'conns', 'gateway req/s', 'p50/p99 ms', 'upstream calls/s', 'direct req/s', 'gateway ÷ direct', 'gateway CPU µs/req', 'peak RSS MB', 'errors'],
+    [
+      'work in one request',
+      'conns',
+      'gateway req/s',
+      'p50/p99 ms',
+      'upstream calls/s',
+      'direct req/s',
+      'gateway ÷ direct',
+      'gateway CPU µs/req',
+      'peak RSS MB',
+      'errors',
+    ],
     rows,
   );
 }
@@ -296,7 +396,12 @@ function serverName(m: Scenario): string {
 /** The gateway beside the yardsticks, all taking the same IdentityNow patch request at 32 connections. */
 function referenceTable(measured: Measured[]): string {
   const rows = measured
-    .filter((m) => m.vendor === 'identitynow' && m.connections === SCALING_CONNECTIONS && (m.group === 'reference' || (m.group === 'rest' && m.target === 'gateway')))
+    .filter(
+      (m) =>
+        m.vendor === 'identitynow' &&
+        m.connections === SCALING_CONNECTIONS &&
+        (m.group === 'reference' || (m.group === 'rest' && m.target === 'gateway')),
+    )
     .map((m) => {
       const d = pair(measured, m)?.result;
       const r = m.result;
@@ -339,7 +444,10 @@ function verdict(measured: Measured[]): string[] {
     if (scalingPeak > 0) lines.push(`gateway peak RSS in the work-scaling scenarios (limits raised): ${mb(scalingPeak)} MB`);
   }
   const busiest = Math.max(0, ...measured.map((m) => m.otherCpuShare ?? 0));
-  if (busiest > 0.05) lines.push(`note: other processes used up to ${(100 * busiest).toFixed(0)}% of the CPUs during a scenario; numbers from a busy machine`);
+  if (busiest > 0.05)
+    lines.push(
+      `note: other processes used up to ${(100 * busiest).toFixed(0)}% of the CPUs during a scenario; numbers from a busy machine`,
+    );
   const sample = gateway.find((m) => m.result!.sampleError)?.result?.sampleError;
   if (sample) lines.push(`first error response: ${sample}`);
   return lines;
@@ -361,7 +469,8 @@ async function measure(scenario: Scenario, stub: Started, stubOrigin: string, pr
     const origin = gateway?.origin ?? stubOrigin;
     if (scenario.group === 'entities') {
       const probe = await preflight(origin, ENTITIES_PROBE);
-      if (probe?.includes('Cannot query field')) return { ...scenario, skipped: 'the schema has no _entities field (federation is not in this build)' };
+      if (probe?.includes('Cannot query field'))
+        return { ...scenario, skipped: 'the schema has no _entities field (federation is not in this build)' };
     }
     const refused = await preflight(origin, scenario.request);
     if (refused) return { ...scenario, skipped: refused };
@@ -375,7 +484,9 @@ async function measure(scenario: Scenario, stub: Started, stubOrigin: string, pr
     const after = { processes: pids.map((pid) => (pid === undefined ? 0 : cpuTimeMs(pid))), machine: machineCpuMs() };
 
     const m: Measured = { ...scenario, result };
-    const used = before.processes.map((ms, i) => (ms === undefined || after.processes[i] === undefined ? undefined : after.processes[i]! - ms));
+    const used = before.processes.map((ms, i) =>
+      ms === undefined || after.processes[i] === undefined ? undefined : after.processes[i]! - ms,
+    );
     if (used.every((ms) => ms !== undefined) && before.machine && after.machine) {
       const ours = used.reduce((a, b) => a! + b!, 0)! + result.cpuMs;
       m.otherCpuShare = Math.max(0, (after.machine.busy - before.machine.busy - ours) / (after.machine.total - before.machine.total));
@@ -395,7 +506,9 @@ async function measure(scenario: Scenario, stub: Started, stubOrigin: string, pr
 async function instructionsRun(stubOrigin: string, stamp: string): Promise<void> {
   // With --quick, V8 is still compiling during the counted requests: a check that the mode works, not numbers to compare.
   const counts = QUICK ? { warmup: 3000, measured: 500 } : { warmup: 10_000, measured: 1000 };
-  process.stdout.write(`each server under valgrind --tool=callgrind: ${counts.warmup} requests of warm-up, then ${counts.measured} counted, 32 connections\n\n`);
+  process.stdout.write(
+    `each server under valgrind --tool=callgrind: ${counts.warmup} requests of warm-up, then ${counts.measured} counted, 32 connections\n\n`,
+  );
   const targets: InstructionTarget[] = [{ name: 'the gateway', ...gatewayCommand(stubOrigin, undefined) }];
   for (const server of REFERENCE_SERVERS) targets.push({ name: server, ...(await referenceCommand(server, stubOrigin, undefined)) });
   for (const version of YOGA_VERSIONS) {
@@ -405,7 +518,9 @@ async function instructionsRun(stubOrigin: string, stamp: string): Promise<void>
   for (const target of targets) {
     const count = await countInstructions(target, gatewayPatch('identitynow'), load, counts);
     results.push(count);
-    process.stdout.write(`${target.name}: ${count.mainThread} instructions a request on the main thread, ${count.allThreads} on all threads, ${count.errors} errors\n`);
+    process.stdout.write(
+      `${target.name}: ${count.mainThread} instructions a request on the main thread, ${count.allThreads} on all threads, ${count.errors} errors\n`,
+    );
   }
   const k = (n: number) => `${(n / 1000).toFixed(0)}k`;
   process.stdout.write(
@@ -428,8 +543,11 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const profileDir = PROFILE ? join(RESULTS_DIR, `profile-${stamp}`) : undefined;
 
-  const stub = await startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/stub-upstream.ts')], { PATH: process.env.PATH }, (line) =>
-    typeof (line as { port?: unknown }).port === 'number',
+  const stub = await startProcess(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/stub-upstream.ts')],
+    { PATH: process.env.PATH },
+    (line) => typeof (line as { port?: unknown }).port === 'number',
   );
   const stubOrigin = `http://127.0.0.1:${(stub.ready as { port: number }).port}`;
   if (flag('--instructions')) {
@@ -446,7 +564,9 @@ async function main(): Promise<void> {
     process.stdout.write(
       `stub upstream ${stubOrigin}; ${info.cpus} CPUs (${info.cpuModel}), Node ${info.node}, graphql-yoga ${info.graphqlYoga}\n` +
         `each scenario: ${WARMUP_SECONDS} s warm-up, then ${DURATION_SECONDS} s measured; a fresh gateway process for each gateway scenario\n` +
-        `limits raised for the bench: ${Object.entries(RAISED_LIMITS).map(([name, value]) => `${name}=${value}`).join(', ')}\n` +
+        `limits raised for the bench: ${Object.entries(RAISED_LIMITS)
+          .map(([name, value]) => `${name}=${value}`)
+          .join(', ')}\n` +
         `gateway: node ${[...NODE_FLAGS, 'dist/main.js'].join(' ')}, NODE_ENV=production\n\n`,
     );
     for (const scenario of scenarios()) {
@@ -473,7 +593,20 @@ async function main(): Promise<void> {
     const file = join(RESULTS_DIR, `${stamp}.json`);
     writeFileSync(
       file,
-      JSON.stringify({ time: new Date().toISOString(), machine: info, gatewayNodeFlags: NODE_FLAGS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS, raisedLimits: RAISED_LIMITS, scenarios: measured, summary }, null, 2),
+      JSON.stringify(
+        {
+          time: new Date().toISOString(),
+          machine: info,
+          gatewayNodeFlags: NODE_FLAGS,
+          warmupSeconds: WARMUP_SECONDS,
+          durationSeconds: DURATION_SECONDS,
+          raisedLimits: RAISED_LIMITS,
+          scenarios: measured,
+          summary,
+        },
+        null,
+        2,
+      ),
     );
     process.stdout.write(`\nresults: ${file}\n`);
   } finally {

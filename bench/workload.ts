@@ -67,7 +67,11 @@ function graphql(query: string, variables?: Record<string, unknown>): HttpReques
   return {
     method: 'POST',
     path: '/graphql',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', 'x-api-key': GATEWAY_API_KEY },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      'x-api-key': GATEWAY_API_KEY,
+    },
     body: JSON.stringify(variables ? { query, variables } : { query }),
     graphql: true,
   };
@@ -79,10 +83,10 @@ const SOURCE_SELECTION = '{ id slug name enabled userMatchingMode providerType }
 /** The same change as directPatch, through the gateway's mutation, as a client with variables sends it. */
 export function gatewayPatch(vendor: Vendor, opCount = 1): HttpRequest {
   if (vendor === 'identitynow') {
-    return graphql(
-      `mutation Patch($id: ID!, $ops: [JsonPatchOperation!]!) { patchOAuthClient(id: $id, ops: $ops) ${CLIENT_SELECTION} }`,
-      { id: CLIENT_ID, ops: patchOps(opCount).map((op) => ({ ...op, op: 'REPLACE' })) },
-    );
+    return graphql(`mutation Patch($id: ID!, $ops: [JsonPatchOperation!]!) { patchOAuthClient(id: $id, ops: $ops) ${CLIENT_SELECTION} }`, {
+      id: CLIENT_ID,
+      ops: patchOps(opCount).map((op) => ({ ...op, op: 'REPLACE' })),
+    });
   }
   return graphql(
     `mutation Update($slug: String!, $input: UpdateOAuthSourceInput!) { updateOAuthSource(slug: $slug, input: $input) ${SOURCE_SELECTION} }`,
@@ -94,7 +98,8 @@ export function gatewayPatch(vendor: Vendor, opCount = 1): HttpRequest {
 export function aliasedPatches(count: number): HttpRequest {
   const fields = Array.from(
     { length: count },
-    (_, i) => `m${i}: patchOAuthClient(id: $id, ops: [{ op: REPLACE, path: "/description", value: "bench change ${i}" }]) ${CLIENT_SELECTION}`,
+    (_, i) =>
+      `m${i}: patchOAuthClient(id: $id, ops: [{ op: REPLACE, path: "/description", value: "bench change ${i}" }]) ${CLIENT_SELECTION}`,
   );
   return graphql(`mutation Aliased($id: ID!) { ${fields.join(' ')} }`, { id: CLIENT_ID });
 }

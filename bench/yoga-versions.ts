@@ -11,7 +11,10 @@ const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
 
 export function parseYogaVersions(list: string | undefined): string[] {
   if (list === undefined) return [];
-  const versions = list.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const versions = list
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
   const bad = versions.find((v) => !VERSION.test(v));
   if (bad !== undefined) throw new Error(`--yoga-versions: "${bad}" is not an exact graphql-yoga version such as 5.23.0`);
   return versions;
@@ -22,6 +25,15 @@ export async function installYoga(root: string, version: string): Promise<string
   const dir = join(root, 'bench/.yoga', version);
   if (existsSync(join(dir, 'node_modules/graphql-yoga/package.json'))) return dir;
   mkdirSync(dir, { recursive: true });
-  await runProcess('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--loglevel=error', `graphql-yoga@${version}`, 'graphql@16']);
+  await runProcess('npm', [
+    'install',
+    '--prefix',
+    dir,
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=error',
+    `graphql-yoga@${version}`,
+    'graphql@16',
+  ]);
   return dir;
 }

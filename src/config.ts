@@ -132,7 +132,13 @@ export function loadConfig(env: Env = process.env): Config {
   const sandbox = Object.keys(services).length === 0;
   const production = get('NODE_ENV') === 'production';
   const auth = callerAuth(get);
-  requireCallerAuth({ auth, services, sandbox, host, allowAnonymous: boolean('GATEWAY_ALLOW_ANONYMOUS', get('GATEWAY_ALLOW_ANONYMOUS'), false) });
+  requireCallerAuth({
+    auth,
+    services,
+    sandbox,
+    host,
+    allowAnonymous: boolean('GATEWAY_ALLOW_ANONYMOUS', get('GATEWAY_ALLOW_ANONYMOUS'), false),
+  });
 
   const server: ServerLimits = {
     headersTimeoutMs: int('GATEWAY_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
@@ -215,14 +221,21 @@ function callerAuth(get: (name: string) => string | undefined): CallerAuthConfig
     if (!API_KEY.test(key)) {
       throw new ConfigError(`GATEWAY_API_KEYS entry ${apiKeys.length + 1}: a key must be 16 to 512 letters, digits or ._~+/=- characters`);
     }
-    const scopes = colon === -1 ? ALL_SCOPES : trimmed.slice(colon + 1).split(/\s+/).filter((s) => s !== '');
+    const scopes =
+      colon === -1
+        ? ALL_SCOPES
+        : trimmed
+            .slice(colon + 1)
+            .split(/\s+/)
+            .filter((s) => s !== '');
     for (const scope of scopes) {
       if (!ALL_SCOPES.includes(scope as Scope)) {
         throw new ConfigError(`GATEWAY_API_KEYS entry ${apiKeys.length + 1}: unknown scope "${scope}" (known: ${ALL_SCOPES.join(', ')})`);
       }
     }
     if (scopes.length === 0) throw new ConfigError(`GATEWAY_API_KEYS entry ${apiKeys.length + 1}: no scope after ":"`);
-    if (apiKeys.some((k) => k.key === key)) throw new ConfigError(`GATEWAY_API_KEYS entry ${apiKeys.length + 1}: the same key is listed twice`);
+    if (apiKeys.some((k) => k.key === key))
+      throw new ConfigError(`GATEWAY_API_KEYS entry ${apiKeys.length + 1}: the same key is listed twice`);
     apiKeys.push({ key, scopes: scopes as Scope[] });
   }
 
@@ -237,7 +250,8 @@ function callerAuth(get: (name: string) => string | undefined): CallerAuthConfig
   if (!issuer || !audience) throw new ConfigError('GATEWAY_JWKS_URL needs GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE');
   const url = new URL(httpUrl('GATEWAY_JWKS_URL', jwksUrl));
   // Keys fetched over plain HTTP could be swapped by anyone on the path, except on this machine.
-  if (url.protocol !== 'https:' && !isLoopback(url.hostname)) throw new ConfigError('GATEWAY_JWKS_URL must be https (http only on loopback)');
+  if (url.protocol !== 'https:' && !isLoopback(url.hostname))
+    throw new ConfigError('GATEWAY_JWKS_URL must be https (http only on loopback)');
   return { apiKeys, jwt: { jwksUrl: url.toString(), issuer, audience } };
 }
 
@@ -263,7 +277,9 @@ function requireCallerAuth(options: {
     );
   }
   if (sandbox && !isLoopback(host)) {
-    throw new ConfigError(`the sandbox listens on ${host}, beyond loopback, with no caller authentication: set GATEWAY_API_KEYS or GATEWAY_JWKS_URL, or GATEWAY_ALLOW_ANONYMOUS=true`);
+    throw new ConfigError(
+      `the sandbox listens on ${host}, beyond loopback, with no caller authentication: set GATEWAY_API_KEYS or GATEWAY_JWKS_URL, or GATEWAY_ALLOW_ANONYMOUS=true`,
+    );
   }
 }
 

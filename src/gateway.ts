@@ -20,7 +20,9 @@ import type { Clock } from './upstream/credentials.js';
 import { UpstreamPools } from './upstream/pools.js';
 
 // The header in which a caller may send its own credential, by upstream.
-const CALLER_CREDENTIAL_HEADERS: ReadonlyArray<readonly [ServiceId, string]> = VENDORS.map((vendor) => [vendor.id, vendor.auth.callerHeader] as const);
+const CALLER_CREDENTIAL_HEADERS: ReadonlyArray<readonly [ServiceId, string]> = VENDORS.map(
+  (vendor) => [vendor.id, vendor.auth.callerHeader] as const,
+);
 
 export const EXAMPLE_QUERY = `# The gateway over authentik, SailPoint IdentityNow and LaunchDarkly.
 # Press the run button: this reads the sandbox's IdentityNow clients, then patches one.
@@ -108,7 +110,13 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
             origin: [...config.corsOrigins],
             credentials: false,
             methods: ['GET', 'POST'],
-            allowedHeaders: ['content-type', 'authorization', API_KEY_HEADER, ...PREFLIGHT_HEADERS, ...CALLER_CREDENTIAL_HEADERS.map(([, header]) => header.toLowerCase())],
+            allowedHeaders: [
+              'content-type',
+              'authorization',
+              API_KEY_HEADER,
+              ...PREFLIGHT_HEADERS,
+              ...CALLER_CREDENTIAL_HEADERS.map(([, header]) => header.toLowerCase()),
+            ],
             exposedHeaders: [REQUEST_ID_HEADER],
           }
         : false,

@@ -59,7 +59,8 @@ interface Target {
 
 /**
  * Checks every operation before anything is sent: RFC 6902 shape, JSON Pointer syntax, the vendor's
- * patchable paths and the value types of known fields, and at most maxOps (GATEWAY_MAX_PATCH_OPS) operations. Returns the operations as the upstream gets them.
+ * patchable paths and the value types of known fields, and at most maxOps (GATEWAY_MAX_PATCH_OPS)
+ * operations. Returns the operations as the upstream gets them.
  */
 export function checkPatch(ops: ReadonlyArray<PatchOperation>, rules: PatchRules, maxOps: number, argName = 'ops'): PatchOperation[] {
   const errors: FieldError[] = [];
@@ -99,7 +100,10 @@ function checkOperation(op: PatchOperation, rules: PatchRules): PatchOperation |
     case 'test': {
       if (!hasValue) return { member: 'value', problem: `${op.op.toUpperCase()} needs a value.` };
       if (op.op !== 'add' && target.element?.index === '-') {
-        return { member: 'path', problem: `"-" names a position after the last element; ${op.op.toUpperCase()} needs an existing element.` };
+        return {
+          member: 'path',
+          problem: `"-" names a position after the last element; ${op.op.toUpperCase()} needs an existing element.`,
+        };
       }
       const problem = checkValue(op.value, target.schema);
       if (problem) return { member: 'value', problem: `${op.path}: ${problem}` };
@@ -121,7 +125,8 @@ function checkOperation(op: PatchOperation, rules: PatchRules): PatchOperation |
       if (op.op === 'move' && !source.element && !rules.fields[source.field]?.removable) {
         return { member: 'from', problem: `${source.field} is required by ${rules.vendor} and cannot be moved away.` };
       }
-      if (op.op === 'move' && op.path.startsWith(`${op.from}/`)) return { member: 'path', problem: 'A value cannot be moved into one of its own children.' };
+      if (op.op === 'move' && op.path.startsWith(`${op.from}/`))
+        return { member: 'path', problem: 'A value cannot be moved into one of its own children.' };
       if (!sameSchema(source.schema, target.schema)) {
         return { member: 'from', problem: `${op.from} and ${op.path} hold different types of value.` };
       }
@@ -133,12 +138,15 @@ function checkOperation(op: PatchOperation, rules: PatchRules): PatchOperation |
 /** The patchable member a pointer names, or what is wrong with the pointer. */
 function resolveTarget(pointer: string, rules: PatchRules): Target | string {
   const tokens = parsePointer(pointer);
-  if (!tokens) return `"${truncate(pointer)}" is not a JSON Pointer (RFC 6901): it must start with "/" and escape "~" as "~0" and "/" as "~1".`;
+  if (!tokens)
+    return `"${truncate(pointer)}" is not a JSON Pointer (RFC 6901): it must start with "/" and escape "~" as "~0" and "/" as "~1".`;
   if (tokens.length === 0) return 'The whole document cannot be patched; name a field.';
   const field = tokens[0]!;
   const patchable = Object.hasOwn(rules.fields, field) ? rules.fields[field] : undefined;
   if (!patchable) {
-    return `/${truncate(field)} is not patchable on ${rules.vendor}. Patchable: ${Object.keys(rules.fields).map((f) => `/${f}`).join(', ')}.`;
+    return `/${truncate(field)} is not patchable on ${rules.vendor}. Patchable: ${Object.keys(rules.fields)
+      .map((f) => `/${f}`)
+      .join(', ')}.`;
   }
   if (tokens.length === 1) return { field, schema: patchable.schema };
   const items = patchable.schema.type === 'array' ? patchable.schema.items : undefined;
@@ -172,12 +180,21 @@ export function rehearsePatch(document: unknown, ops: ReadonlyArray<PatchOperati
     const name = (error as { name?: string }).name;
     const index = (error as { index?: number }).index ?? 0;
     if (name === 'TEST_OPERATION_FAILED') {
-      throw gatewayError('CONFLICT', `The TEST operation ${argName}[${index}] failed: the resource does not hold that value at ${ops[index]?.path}.`, {
-        fieldErrors: [{ field: `${argName}[${index}]`, messages: ['Test failed; nothing was changed.'] }],
-      });
+      throw gatewayError(
+        'CONFLICT',
+        `The TEST operation ${argName}[${index}] failed: the resource does not hold that value at ${ops[index]?.path}.`,
+        {
+          fieldErrors: [{ field: `${argName}[${index}]`, messages: ['Test failed; nothing was changed.'] }],
+        },
+      );
     }
     const member = name === 'OPERATION_FROM_UNRESOLVABLE' ? 'from' : 'path';
-    throw badUserInput([{ field: `${argName}[${index}].${member}`, messages: [`The patch cannot be applied to the current resource (${name ?? 'invalid'}).`] }]);
+    throw badUserInput([
+      {
+        field: `${argName}[${index}].${member}`,
+        messages: [`The patch cannot be applied to the current resource (${name ?? 'invalid'}).`],
+      },
+    ]);
   }
 }
 

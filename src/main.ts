@@ -40,12 +40,19 @@ async function main(): Promise<void> {
   for (const { id: service } of VENDORS) {
     const upstream = config.services[service];
     if (!upstream) log.info(`upstream ${service}: not configured (its fields answer UPSTREAM_NOT_CONFIGURED)`, { service });
-    else log.info(`upstream ${service}: ${upstream.url}${sandbox ? ' (sandbox: in-memory emulation, no real vendor is called)' : ''}`, { service, url: upstream.url, sandbox: Boolean(sandbox) });
+    else
+      log.info(`upstream ${service}: ${upstream.url}${sandbox ? ' (sandbox: in-memory emulation, no real vendor is called)' : ''}`, {
+        service,
+        url: upstream.url,
+        sandbox: Boolean(sandbox),
+      });
   }
   if (sandbox) log.info('sandbox mode: no *_URL variable is set, so the gateway serves in-memory emulations of every vendor API');
   const { apiKeys, jwt } = config.auth;
   if (apiKeys.length > 0 || jwt) {
-    log.info(`caller authentication: ${[apiKeys.length > 0 ? `${apiKeys.length} API key(s)` : '', jwt ? `JWTs from ${jwt.issuer}` : ''].filter(Boolean).join(', ')}`);
+    log.info(
+      `caller authentication: ${[apiKeys.length > 0 ? `${apiKeys.length} API key(s)` : '', jwt ? `JWTs from ${jwt.issuer}` : ''].filter(Boolean).join(', ')}`,
+    );
   } else {
     log.warn('caller authentication is off: anyone who can reach this port may read and change OAuth clients through the gateway');
   }
@@ -64,7 +71,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     force.unref();
     // Stops listening at once; each keep-alive connection closes as soon as it is idle.
-    server.close(async () => {
+    const finish = async () => {
       clearTimeout(force);
       try {
         await gateway.close();
@@ -75,9 +82,13 @@ async function main(): Promise<void> {
       }
       log.info('stopped');
       process.exit(0);
-    });
+    };
+    server.close(() => void finish());
     server.closeIdleConnections();
-    log.info('no longer accepting connections; waiting for the requests in flight', { inFlight: http.inFlight, graceMs: config.shutdownTimeoutMs });
+    log.info('no longer accepting connections; waiting for the requests in flight', {
+      inFlight: http.inFlight,
+      graceMs: config.shutdownTimeoutMs,
+    });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -1,4 +1,11 @@
-import { createServer, ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders, type RequestListener, type Server } from 'node:http';
+import {
+  createServer,
+  ServerResponse,
+  type IncomingMessage,
+  type OutgoingHttpHeader,
+  type OutgoingHttpHeaders,
+  type Server,
+} from 'node:http';
 import type { ServerLimits } from './config.js';
 
 export interface HttpServer {
@@ -15,7 +22,10 @@ export interface HttpServer {
  * only every `connectionsCheckingInterval` (30 s by default), so the check runs at a fraction of the
  * headers bound and a client dripping its headers a byte at a time is cut close to it.
  */
-export function createHttpServer(handler: RequestListener, limits: ServerLimits): HttpServer {
+/** A request handler; graphql-yoga's answers every request itself, so its promise never rejects. */
+export type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+export function createHttpServer(handler: Handler, limits: ServerLimits): HttpServer {
   let stopping = false;
   let inFlight = 0;
   // Decided as the head is written rather than by keeping a set of the responses in flight: a Set
@@ -37,7 +47,7 @@ export function createHttpServer(handler: RequestListener, limits: ServerLimits)
       requestTimeout: limits.requestTimeoutMs,
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
     },
-    handler,
+    (req, res) => void handler(req, res),
   );
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxConnections = limits.maxConnections;

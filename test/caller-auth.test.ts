@@ -59,7 +59,11 @@ beforeEach(() => {
 });
 
 async function call(gateway: RunningGateway, query: string, headers: Record<string, string>) {
-  const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+  const res = await fetch(gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query }),
+  });
   const body = (await res.json()) as { data?: any; errors?: Array<{ message: string; extensions?: Record<string, any> }> };
   return { status: res.status, headers: res.headers, ...body };
 }
@@ -112,13 +116,19 @@ describe('API keys (X-API-Key)', () => {
   });
 
   it('a bearer token where only API keys are configured: UNAUTHENTICATED', async () => {
-    expectRefused(await call(keysOnly, QUERY, { authorization: `Bearer ${await token({ scope: 'oauth-gateway:read' })}` }), 'UNAUTHENTICATED', /API key/);
+    expectRefused(
+      await call(keysOnly, QUERY, { authorization: `Bearer ${await token({ scope: 'oauth-gateway:read' })}` }),
+      'UNAUTHENTICATED',
+      /API key/,
+    );
   });
 });
 
 describe('bearer JWTs verified against the JWKS', () => {
   it('a token with both scopes writes', async () => {
-    const res = await call(keysAndJwt, MUTATION, { authorization: `Bearer ${await token({ sub: 'ops-bot', scope: 'oauth-gateway:read oauth-gateway:write' })}` });
+    const res = await call(keysAndJwt, MUTATION, {
+      authorization: `Bearer ${await token({ sub: 'ops-bot', scope: 'oauth-gateway:read oauth-gateway:write' })}`,
+    });
     expect(res.errors).toBeUndefined();
     expect(ak.requests.map((r) => r.method)).toEqual(['PATCH']);
     expect(ak.requests[0]!.headers.authorization).toBe('Bearer ak-token-auth-suite-1');
@@ -133,7 +143,11 @@ describe('bearer JWTs verified against the JWKS', () => {
   });
 
   it('a valid token without a gateway scope: FORBIDDEN, even to read', async () => {
-    expectRefused(await call(keysAndJwt, QUERY, { authorization: `Bearer ${await token({ scope: 'openid email' })}` }), 'FORBIDDEN', /oauth-gateway:read/);
+    expectRefused(
+      await call(keysAndJwt, QUERY, { authorization: `Bearer ${await token({ scope: 'openid email' })}` }),
+      'FORBIDDEN',
+      /oauth-gateway:read/,
+    );
   });
 
   it('API keys still work beside JWTs', async () => {
@@ -148,7 +162,16 @@ describe('bearer JWTs verified against the JWKS', () => {
     ['no exp claim', () => token({ scope: 'oauth-gateway:read' }, { expiresIn: null }), /"exp" claim/],
     ['signed by a key outside the JWKS, under its kid', () => token({ scope: 'oauth-gateway:read' }, { key: strangerKey }), /not valid/],
     ['a kid the JWKS does not have', () => token({ scope: 'oauth-gateway:read' }, { kid: 'unknown' }), /not valid/],
-    ['unsigned (alg none)', async () => new UnsecuredJWT({ scope: 'oauth-gateway:read oauth-gateway:write' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').encode(), /not valid/],
+    [
+      'unsigned (alg none)',
+      async () =>
+        new UnsecuredJWT({ scope: 'oauth-gateway:read oauth-gateway:write' })
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setExpirationTime('5m')
+          .encode(),
+      /not valid/,
+    ],
     [
       'HS256 with a guessed secret',
       () =>
@@ -172,7 +195,11 @@ describe('bearer JWTs verified against the JWKS', () => {
   }
 
   it('an Authorization header that is not Bearer, or both credentials at once: UNAUTHENTICATED', async () => {
-    expectRefused(await call(keysAndJwt, QUERY, { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` }), 'UNAUTHENTICATED', /Bearer/);
+    expectRefused(
+      await call(keysAndJwt, QUERY, { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` }),
+      'UNAUTHENTICATED',
+      /Bearer/,
+    );
     expectRefused(
       await call(keysAndJwt, QUERY, { 'x-api-key': FULL_KEY, authorization: `Bearer ${await token({ scope: 'oauth-gateway:read' })}` }),
       'UNAUTHENTICATED',
@@ -193,7 +220,11 @@ describe('bearer JWTs verified against the JWKS', () => {
       GATEWAY_JWT_AUDIENCE: AUDIENCE,
     });
     try {
-      expectRefused(await call(gateway, QUERY, { authorization: `Bearer ${await token({ scope: 'oauth-gateway:read' })}` }), 'UNAUTHENTICATED', /could not be verified/);
+      expectRefused(
+        await call(gateway, QUERY, { authorization: `Bearer ${await token({ scope: 'oauth-gateway:read' })}` }),
+        'UNAUTHENTICATED',
+        /could not be verified/,
+      );
       const health = await fetch(gateway.url.replace('/graphql', '/health'));
       expect(health.status).toBe(200);
     } finally {

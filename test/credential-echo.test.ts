@@ -36,7 +36,8 @@ afterAll(async () => {
   await upstream.close();
   // Log lines never carry bodies; with every answer above quoting a credential, none may show one.
   expect(logLines.length).toBeGreaterThan(0);
-  for (const secret of [...Object.values(TOKEN), 'idn-granted-7c3f90e1', 'client-secret-0a9d']) expect(logLines.join('\n')).not.toContain(secret);
+  for (const secret of [...Object.values(TOKEN), 'idn-granted-7c3f90e1', 'client-secret-0a9d'])
+    expect(logLines.join('\n')).not.toContain(secret);
 });
 
 beforeEach(() => {
@@ -46,7 +47,13 @@ beforeEach(() => {
 describe('an upstream that echoes the credential it was sent', () => {
   it('identitynow: in its error message and causes; the rest of the error is kept', async () => {
     upstream.handle((req, res) =>
-      json(res, 400, identityNowError('400.1 Bad Request Content', `Token ${sentCredential(req)} may not patch /name`, [`caller Bearer ${sentCredential(req)} lacks scope`])),
+      json(
+        res,
+        400,
+        identityNowError('400.1 Bad Request Content', `Token ${sentCredential(req)} may not patch /name`, [
+          `caller Bearer ${sentCredential(req)} lacks scope`,
+        ]),
+      ),
     );
     const res = await gateway.gql(PATCH_IDN);
     expect(upstream.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN.identitynow}`);
@@ -62,7 +69,9 @@ describe('an upstream that echoes the credential it was sent', () => {
 
   it('launchdarkly: the bare access key in its 401 message', async () => {
     upstream.handle((req, res) => json(res, 401, { code: 'unauthorized', message: `Invalid access token ${sentCredential(req)}` }));
-    const res = await gateway.gql(`mutation { patchLaunchDarklyOAuthClient(id: "${LD_ID}", ops: [{ op: REPLACE, path: "/name", value: "x" }]) { id } }`);
+    const res = await gateway.gql(
+      `mutation { patchLaunchDarklyOAuthClient(id: "${LD_ID}", ops: [{ op: REPLACE, path: "/name", value: "x" }]) { id } }`,
+    );
     expect(upstream.requests[0]?.headers.authorization).toBe(TOKEN.launchdarkly);
     expect(JSON.stringify(res)).not.toContain(TOKEN.launchdarkly);
     expect(res.errors![0]).toMatchObject({ message: 'Invalid access token [REDACTED]', extensions: { code: 'UNAUTHENTICATED' } });
@@ -85,16 +94,27 @@ describe('an upstream that echoes the credential it was sent', () => {
 
   it('percent-encoded, as in a URL the vendor quotes', async () => {
     const key = 'idn/caller+key=42';
-    upstream.handle((req, res) => json(res, 404, identityNowError('404 Not found', `No client at /beta/oauth-clients?token=${encodeURIComponent(sentCredential(req))}`)));
+    upstream.handle((req, res) =>
+      json(
+        res,
+        404,
+        identityNowError('404 Not found', `No client at /beta/oauth-clients?token=${encodeURIComponent(sentCredential(req))}`),
+      ),
+    );
     const res = await gateway.gql(PATCH_IDN, undefined, { 'X-IdentityNow-Token': key });
     expect(upstream.requests[0]?.headers.authorization).toBe(`Bearer ${key}`);
-    expect(res.errors![0]).toMatchObject({ message: 'No client at /beta/oauth-clients?token=[REDACTED]', extensions: { code: 'NOT_FOUND' } });
+    expect(res.errors![0]).toMatchObject({
+      message: 'No client at /beta/oauth-clients?token=[REDACTED]',
+      extensions: { code: 'NOT_FOUND' },
+    });
   });
 
   it("a caller's own credential with JSON escapes in it (quote, backslash) is found inside a JSON string", async () => {
     const key = 'ak"caller\\key-19e2';
     upstream.handle((req, res) => json(res, 403, { detail: `token ${sentCredential(req)} is read-only`, code: 'permission_denied' }));
-    const res = await gateway.gql(`mutation { updateOAuthSource(slug: "github", input: { enabled: false }) { slug } }`, undefined, { 'X-Authentik-Token': key });
+    const res = await gateway.gql(`mutation { updateOAuthSource(slug: "github", input: { enabled: false }) { slug } }`, undefined, {
+      'X-Authentik-Token': key,
+    });
     expect(upstream.requests[0]?.headers.authorization).toBe(`Bearer ${key}`);
     expect(res.errors![0]).toMatchObject({ message: 'token [REDACTED] is read-only', extensions: { code: 'FORBIDDEN' } });
     expect(JSON.stringify(res)).not.toContain('caller\\\\key');
@@ -120,7 +140,9 @@ describe('an upstream that echoes the credential it was sent', () => {
   });
 
   it('text that merely resembles the credential is left alone', async () => {
-    upstream.handle((_req, res) => json(res, 200, [identityNowClient({ description: `idn-echoed-5f0c2b and ${TOKEN.identitynow.slice(0, -1)}` })]));
+    upstream.handle((_req, res) =>
+      json(res, 200, [identityNowClient({ description: `idn-echoed-5f0c2b and ${TOKEN.identitynow.slice(0, -1)}` })]),
+    );
     const res = await gateway.gql(`{ oauthClients { description } }`);
     expect(res.data.oauthClients[0].description).toBe(`idn-echoed-5f0c2b and ${TOKEN.identitynow.slice(0, -1)}`);
   });

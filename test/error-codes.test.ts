@@ -24,7 +24,11 @@ const CODES = new Set([
 /** Requests refused before (or without) any upstream call, each with the code it must carry. */
 const REFUSED: Array<[string, Record<string, unknown>, string]> = [
   ['a subscription', { query: 'subscription { oauthClients { id } }' }, 'GRAPHQL_VALIDATION_FAILED'],
-  ['a named subscription beside a query', { query: 'subscription S { x } query Q { __typename }', operationName: 'Q' }, 'GRAPHQL_VALIDATION_FAILED'],
+  [
+    'a named subscription beside a query',
+    { query: 'subscription S { x } query Q { __typename }', operationName: 'Q' },
+    'GRAPHQL_VALIDATION_FAILED',
+  ],
   ['an operation name the document lacks', { query: '{ __typename }', operationName: 'Nope' }, 'OPERATION_RESOLUTION_FAILURE'],
   ['two operations and no name', { query: 'query A { __typename } query B { __typename }' }, 'OPERATION_RESOLUTION_FAILURE'],
   ['no query', {}, 'BAD_REQUEST'],
@@ -34,10 +38,17 @@ const REFUSED: Array<[string, Record<string, unknown>, string]> = [
   ['an unknown field', { query: '{ oauthClients { idd } }' }, 'GRAPHQL_VALIDATION_FAILED'],
   ['an unknown root field', { query: '{ oauthClientz { id } }' }, 'GRAPHQL_VALIDATION_FAILED'],
   ['an unknown argument', { query: '{ oauthClients(filterz: "x") { id } }' }, 'GRAPHQL_VALIDATION_FAILED'],
-  ['an unknown enum value in a literal', { query: `mutation { patchOAuthClient(id: "${IDN_ID}", ops: [{ op: ADDD, path: "/name" }]) { id } }` }, 'GRAPHQL_VALIDATION_FAILED'],
+  [
+    'an unknown enum value in a literal',
+    { query: `mutation { patchOAuthClient(id: "${IDN_ID}", ops: [{ op: ADDD, path: "/name" }]) { id } }` },
+    'GRAPHQL_VALIDATION_FAILED',
+  ],
   [
     'an unknown enum value in a variable',
-    { query: `mutation($ops: [JsonPatchOperation!]!) { patchOAuthClient(id: "${IDN_ID}", ops: $ops) { id } }`, variables: { ops: [{ op: 'ADDD', path: '/name' }] } },
+    {
+      query: `mutation($ops: [JsonPatchOperation!]!) { patchOAuthClient(id: "${IDN_ID}", ops: $ops) { id } }`,
+      variables: { ops: [{ op: 'ADDD', path: '/name' }] },
+    },
     'BAD_USER_INPUT',
   ],
   ['an unknown type', { query: 'query($x: Strin) { oauthClients(filters: $x) { id } }' }, 'GRAPHQL_VALIDATION_FAILED'],
@@ -57,7 +68,9 @@ afterAll(async () => {
 
 async function post(gateway: RunningGateway, body: unknown) {
   const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return (await res.json()) as { errors?: Array<{ message: string; extensions?: { code?: string; fieldErrors?: Array<{ messages: string[] }> } }> };
+  return (await res.json()) as {
+    errors?: Array<{ message: string; extensions?: { code?: string; fieldErrors?: Array<{ messages: string[] }> } }>;
+  };
 }
 
 describe.each([
@@ -96,7 +109,9 @@ describe.each([
     }
     const field = await post(gateway, { query: '{ oauthClientz { id } }' });
     expect(field.errors![0]!.message).toBe(
-      mode === 'production' ? 'Cannot query field "oauthClientz" on type "Query".' : 'Cannot query field "oauthClientz" on type "Query". Did you mean "oauthClient" or "oauthClients"?',
+      mode === 'production'
+        ? 'Cannot query field "oauthClientz" on type "Query".'
+        : 'Cannot query field "oauthClientz" on type "Query". Did you mean "oauthClient" or "oauthClients"?',
     );
   });
 });

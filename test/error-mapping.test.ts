@@ -41,10 +41,26 @@ async function firstError(query: string) {
 
 describe('identitynow error bodies', () => {
   const cases = [
-    { status: 400, code: 'BAD_USER_INPUT', body: identityNowError('400.1 Bad Request Content', 'The request was syntactically correct but its content is semantically invalid.', ['name must not be blank']) },
+    {
+      status: 400,
+      code: 'BAD_USER_INPUT',
+      body: identityNowError(
+        '400.1 Bad Request Content',
+        'The request was syntactically correct but its content is semantically invalid.',
+        ['name must not be blank'],
+      ),
+    },
     { status: 401, code: 'UNAUTHENTICATED', body: { error: 'JWT validation failed: JWT is expired' } },
-    { status: 403, code: 'FORBIDDEN', body: identityNowError('403 Forbidden', 'The server understood the request but refuses to authorize it.') },
-    { status: 404, code: 'NOT_FOUND', body: identityNowError('404 Not found', 'The server did not find a current representation for the target resource.') },
+    {
+      status: 403,
+      code: 'FORBIDDEN',
+      body: identityNowError('403 Forbidden', 'The server understood the request but refuses to authorize it.'),
+    },
+    {
+      status: 404,
+      code: 'NOT_FOUND',
+      body: identityNowError('404 Not found', 'The server did not find a current representation for the target resource.'),
+    },
     { status: 429, code: 'RATE_LIMITED', body: { message: ' Rate Limit Exceeded ' }, headers: { 'retry-after': '30' } },
     { status: 500, code: 'UPSTREAM_ERROR', body: identityNowError('500.0 Internal Fault', 'An internal fault occurred.') },
   ];
@@ -71,7 +87,9 @@ describe('identitynow error bodies', () => {
   }
 
   it('a query answered 404 gives null, not an error', async () => {
-    stub.handle((_req, res) => json(res, 404, identityNowError('404 Not found', 'The server did not find a current representation for the target resource.')));
+    stub.handle((_req, res) =>
+      json(res, 404, identityNowError('404 Not found', 'The server did not find a current representation for the target resource.')),
+    );
     const res = await gateway.gql(`{ oauthClient(id: "${IDN_ID}") { id } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({ oauthClient: null });
@@ -80,7 +98,15 @@ describe('identitynow error bodies', () => {
 
 describe('launchdarkly error bodies', () => {
   const cases = [
-    { status: 400, code: 'BAD_USER_INPUT', body: { code: 'invalid_request', message: 'Only name, description, and redirectUri may be patched', id: '30ce6058-87da-11e4-b116-123b93f75cba' } },
+    {
+      status: 400,
+      code: 'BAD_USER_INPUT',
+      body: {
+        code: 'invalid_request',
+        message: 'Only name, description, and redirectUri may be patched',
+        id: '30ce6058-87da-11e4-b116-123b93f75cba',
+      },
+    },
     { status: 401, code: 'UNAUTHENTICATED', body: { code: 'unauthorized', message: 'Invalid access token' } },
     { status: 403, code: 'FORBIDDEN', body: { code: 'forbidden', message: 'Forbidden. Access to the requested resource was denied.' } },
     { status: 404, code: 'NOT_FOUND', body: { code: 'not_found', message: 'Invalid resource identifier' } },
@@ -95,7 +121,12 @@ describe('launchdarkly error bodies', () => {
       const error = await firstError(PATCH_LD);
       expect(error.extensions?.code).toBe(c.code);
       expect(error.message).toBe(c.body.message);
-      expect(error.extensions?.upstream).toMatchObject({ service: 'launchdarkly', status: c.status, operation: 'patchOAuthClient', vendorCode: c.body.code });
+      expect(error.extensions?.upstream).toMatchObject({
+        service: 'launchdarkly',
+        status: c.status,
+        operation: 'patchOAuthClient',
+        vendorCode: c.body.code,
+      });
       if ('id' in c.body) expect(error.extensions?.upstream.trackingId).toBe(c.body.id);
       if (c.status === 400) expect(error.extensions?.fieldErrors).toEqual([{ field: 'ops', messages: [c.body.message] }]);
       if (c.status === 429) {
@@ -109,7 +140,9 @@ describe('launchdarkly error bodies', () => {
 
 describe('authentik error bodies', () => {
   it('400 field errors come back under the GraphQL input names', async () => {
-    stub.handle((_req, res) => json(res, 400, { client_type: ['"public" is not a valid choice.'], non_field_errors: ['Something is off.'] }));
+    stub.handle((_req, res) =>
+      json(res, 400, { client_type: ['"public" is not a valid choice.'], non_field_errors: ['Something is off.'] }),
+    );
     const error = await firstError(UPDATE_PROVIDER);
     expect(error.extensions?.code).toBe('BAD_USER_INPUT');
     expect(error.extensions?.fieldErrors).toEqual([
@@ -140,7 +173,12 @@ describe('authentik error bodies', () => {
       const error = await firstError(UPDATE_SOURCE);
       expect(error.extensions?.code).toBe(c.code);
       expect(error.message).toBe(c.detail);
-      expect(error.extensions?.upstream).toMatchObject({ service: 'authentik', status: c.status, operation: 'sources_oauth_partial_update', vendorCode: 'x_code' });
+      expect(error.extensions?.upstream).toMatchObject({
+        service: 'authentik',
+        status: c.status,
+        operation: 'sources_oauth_partial_update',
+        vendorCode: 'x_code',
+      });
       if (c.status === 429) expect(error.extensions?.retryAfter).toBe(7);
     });
   }

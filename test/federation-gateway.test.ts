@@ -68,14 +68,24 @@ describe('through a federation gateway', () => {
   it('joins the teams subgraph with this subgraph’s entities, one upstream call per distinct key', async () => {
     const res = await execute(federation.url, TeamsWithOAuthDocument);
     expect(res.errors).toBeUndefined();
-    const client = { id: IDN_ID, name: 'Demo API Client', enabled: true, grantTypes: ['AUTHORIZATION_CODE', 'CLIENT_CREDENTIALS', 'REFRESH_TOKEN'] };
+    const client = {
+      id: IDN_ID,
+      name: 'Demo API Client',
+      enabled: true,
+      grantTypes: ['AUTHORIZATION_CODE', 'CLIENT_CREDENTIALS', 'REFRESH_TOKEN'],
+    };
     const source = { slug: 'github', name: expect.any(String), providerType: 'GITHUB' };
     expect(res.data).toEqual({
       teams: [
         { id: 'platform', name: 'Platform', oauthClient: client, loginSource: source },
         { id: 'payments', name: 'Payments', oauthClient: client, loginSource: null },
         // The entity the teams subgraph points at is gone: the gateway keeps its key, the rest is null.
-        { id: 'legacy', name: 'Legacy', oauthClient: { id: 'retired-client', name: null, enabled: null, grantTypes: null }, loginSource: source },
+        {
+          id: 'legacy',
+          name: 'Legacy',
+          oauthClient: { id: 'retired-client', name: null, enabled: null, grantTypes: null },
+          loginSource: source,
+        },
       ],
     });
     expect(idn.requests.map((r) => `${r.method} ${r.url}`).sort()).toEqual([

@@ -22,7 +22,10 @@ console.log(Math.round(max / 1e6), live.length);
 `;
 
 function peakHeapMb(mode: 'tuned' | 'default'): number {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', PROBE, mode], { encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', PROBE, mode], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   expect(run.status, run.stderr).toBe(0);
   return Number(run.stdout.trim().split(' ')[0]);
 }

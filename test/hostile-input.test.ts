@@ -117,7 +117,9 @@ const requestCases: Case[] = [
   },
   {
     name: '11 mutations through a fragment, under the alias limit but over the call budget',
-    request: gql(`mutation { ...M } fragment M on Mutation { ${many(11, (i) => `m${i}: updateOAuthSource(slug: "github", input: { enabled: false }) { slug }`)} }`),
+    request: gql(
+      `mutation { ...M } fragment M on Mutation { ${many(11, (i) => `m${i}: updateOAuthSource(slug: "github", input: { enabled: false }) { slug }`)} }`,
+    ),
     code: 'BAD_USER_INPUT',
     limit: 'upstreamCalls',
   },
@@ -130,8 +132,18 @@ const requestCases: Case[] = [
     limit: 'upstreamCalls',
   },
   // Nesting and size of the document.
-  { name: 'fields nested 12 deep', request: gql(`{ oauthSources { ${'type { '.repeat(11)}name${' }'.repeat(11)} } }`), code: 'BAD_USER_INPUT', limit: 'depth' },
-  { name: 'fields nested 5,000 deep', request: gql(`{ ${'oauthSources { '.repeat(5000)}slug${' }'.repeat(5000)} }`), code: 'BAD_USER_INPUT', limit: 'tokens' },
+  {
+    name: 'fields nested 12 deep',
+    request: gql(`{ oauthSources { ${'type { '.repeat(11)}name${' }'.repeat(11)} } }`),
+    code: 'BAD_USER_INPUT',
+    limit: 'depth',
+  },
+  {
+    name: 'fields nested 5,000 deep',
+    request: gql(`{ ${'oauthSources { '.repeat(5000)}slug${' }'.repeat(5000)} }`),
+    code: 'BAD_USER_INPUT',
+    limit: 'tokens',
+  },
   { name: '5,000 __typename fields', request: gql(`{ ${'__typename '.repeat(5000)}}`), code: 'BAD_USER_INPUT', limit: 'tokens' },
   {
     name: 'a JSON literal nested 40 deep',
@@ -147,7 +159,12 @@ const requestCases: Case[] = [
     field: 'input.oidcJwks[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]',
   },
   // Huge strings, within the body limit.
-  { name: 'a 100,000-character string literal', request: gql(`{ oauthSources(search: "${'a'.repeat(100_000)}") { slug } }`), code: 'BAD_USER_INPUT', limit: 'stringLength' },
+  {
+    name: 'a 100,000-character string literal',
+    request: gql(`{ oauthSources(search: "${'a'.repeat(100_000)}") { slug } }`),
+    code: 'BAD_USER_INPUT',
+    limit: 'stringLength',
+  },
   {
     name: 'a 100,000-character string variable',
     request: gql(`query ($s: String) { oauthSources(search: $s) { slug } }`, { s: 's'.repeat(100_000) }),
@@ -162,9 +179,19 @@ const requestCases: Case[] = [
     limit: 'stringLength',
     field: 'ops[0].value',
   },
-  { name: 'a 100,000-character operation name', request: gql(`query ${'N'.repeat(100_000)} { __typename }`, undefined), code: 'BAD_USER_INPUT', limit: 'stringLength' },
+  {
+    name: 'a 100,000-character operation name',
+    request: gql(`query ${'N'.repeat(100_000)} { __typename }`, undefined),
+    code: 'BAD_USER_INPUT',
+    limit: 'stringLength',
+  },
   // Bodies and JSON Patch sizes.
-  { name: 'a 10 MB body with its Content-Length', request: { raw: JSON.stringify({ query: '{ __typename }', variables: { pad: 'p'.repeat(TEN_MB) } }) }, code: 'REQUEST_ENTITY_TOO_LARGE', status: 413 },
+  {
+    name: 'a 10 MB body with its Content-Length',
+    request: { raw: JSON.stringify({ query: '{ __typename }', variables: { pad: 'p'.repeat(TEN_MB) } }) },
+    code: 'REQUEST_ENTITY_TOO_LARGE',
+    status: 413,
+  },
   {
     name: 'a 10 MB body sent chunked, without Content-Length',
     request: {
@@ -181,16 +208,33 @@ const requestCases: Case[] = [
     code: 'REQUEST_ENTITY_TOO_LARGE',
     status: 413,
   },
-  { name: '10,000 JSON Patch ops as a variable', request: gql(PATCH_IDN, { id: IDN_ID, ops: Array.from({ length: 10_000 }, () => REPLACE_NAME) }), code: 'BAD_USER_INPUT', field: 'ops' },
+  {
+    name: '10,000 JSON Patch ops as a variable',
+    request: gql(PATCH_IDN, { id: IDN_ID, ops: Array.from({ length: 10_000 }, () => REPLACE_NAME) }),
+    code: 'BAD_USER_INPUT',
+    field: 'ops',
+  },
   {
     name: '10,000 JSON Patch ops as a literal',
-    request: gql(`mutation { patchOAuthClient(id: "${IDN_ID}", ops: [${many(10_000, () => '{ op: REPLACE, path: "/name", value: "x" }')}]) { id } }`),
+    request: gql(
+      `mutation { patchOAuthClient(id: "${IDN_ID}", ops: [${many(10_000, () => '{ op: REPLACE, path: "/name", value: "x" }')}]) { id } }`,
+    ),
     code: 'BAD_USER_INPUT',
     limit: 'tokens',
   },
-  { name: '21 JSON Patch ops with GATEWAY_MAX_PATCH_OPS=20', request: gql(PATCH_IDN, { id: IDN_ID, ops: Array.from({ length: 21 }, () => REPLACE_NAME) }), code: 'BAD_USER_INPUT', field: 'ops' },
+  {
+    name: '21 JSON Patch ops with GATEWAY_MAX_PATCH_OPS=20',
+    request: gql(PATCH_IDN, { id: IDN_ID, ops: Array.from({ length: 21 }, () => REPLACE_NAME) }),
+    code: 'BAD_USER_INPUT',
+    field: 'ops',
+  },
   // Prototype pollution.
-  { name: '__proto__ beside query in the body', request: { raw: `{"query":"{ __typename }","__proto__":{"polluted":true}}` }, code: 'BAD_REQUEST', status: 400 },
+  {
+    name: '__proto__ beside query in the body',
+    request: { raw: `{"query":"{ __typename }","__proto__":{"polluted":true}}` },
+    code: 'BAD_REQUEST',
+    status: 400,
+  },
   {
     name: '__proto__ as a variable name',
     request: { raw: `{"query":"query { oauthSources { slug } }","variables":{"__proto__":{"polluted":true}}}` },
@@ -199,13 +243,23 @@ const requestCases: Case[] = [
   },
   {
     name: '__proto__ inside a JSON variable',
-    request: { raw: JSON.stringify({ query: UPDATE_SOURCE, variables: { slug: 'github', input: { oidcJwks: { keys: [] } } } }).replace('"keys":[]', '"__proto__":{"polluted":true}') },
+    request: {
+      raw: JSON.stringify({ query: UPDATE_SOURCE, variables: { slug: 'github', input: { oidcJwks: { keys: [] } } } }).replace(
+        '"keys":[]',
+        '"__proto__":{"polluted":true}',
+      ),
+    },
     code: 'BAD_USER_INPUT',
     field: 'input.oidcJwks',
   },
   {
     name: '__proto__ as a key of a JSON Patch op',
-    request: { raw: JSON.stringify({ query: PATCH_IDN, variables: { id: IDN_ID, ops: [{ op: 'REPLACE', path: '/name', value: 'x', extra: 1 }] } }).replace('"extra":1', '"__proto__":{"polluted":true}') },
+    request: {
+      raw: JSON.stringify({
+        query: PATCH_IDN,
+        variables: { id: IDN_ID, ops: [{ op: 'REPLACE', path: '/name', value: 'x', extra: 1 }] },
+      }).replace('"extra":1', '"__proto__":{"polluted":true}'),
+    },
     code: 'BAD_USER_INPUT',
     field: 'ops[0]',
   },
@@ -216,7 +270,12 @@ const requestCases: Case[] = [
   },
   {
     name: 'a JSON Patch value holding __proto__',
-    request: { raw: JSON.stringify({ query: PATCH_IDN, variables: { id: IDN_ID, ops: [{ op: 'ADD', path: '/redirectUris/-', value: { a: 1 } }] } }).replace('"a":1', '"__proto__":{"polluted":true}') },
+    request: {
+      raw: JSON.stringify({
+        query: PATCH_IDN,
+        variables: { id: IDN_ID, ops: [{ op: 'ADD', path: '/redirectUris/-', value: { a: 1 } }] },
+      }).replace('"a":1', '"__proto__":{"polluted":true}'),
+    },
     code: 'BAD_USER_INPUT',
     field: 'ops[0].value',
   },
@@ -229,66 +288,143 @@ const requestCases: Case[] = [
   },
   {
     name: 'an overlong UTF-8 "/" (C0 AF) in an id variable',
-    request: { raw: concat(`{"query":${JSON.stringify(PATCH_IDN)},"variables":{"id":"..`, [0xc0, 0xaf], `admin","ops":[{"op":"REPLACE","path":"/name","value":"x"}]}}`) },
+    request: {
+      raw: concat(
+        `{"query":${JSON.stringify(PATCH_IDN)},"variables":{"id":"..`,
+        [0xc0, 0xaf],
+        `admin","ops":[{"op":"REPLACE","path":"/name","value":"x"}]}}`,
+      ),
+    },
     code: 'BAD_REQUEST',
     status: 400,
   },
-  { name: 'a lone surrogate half in UTF-8 (ED A0 80)', request: { raw: concat('{"query":"{ oauthSources(search: \\"', [0xed, 0xa0, 0x80], '\\") { slug } }"}') }, code: 'BAD_REQUEST', status: 400 },
-  { name: 'text/plain (a form a browser posts cross-site)', request: { headers: { 'content-type': 'text/plain', 'x-api-key': API_KEY }, raw: JSON.stringify({ query: '{ __typename }' }) }, code: 'BAD_REQUEST', status: 400 },
+  {
+    name: 'a lone surrogate half in UTF-8 (ED A0 80)',
+    request: { raw: concat('{"query":"{ oauthSources(search: \\"', [0xed, 0xa0, 0x80], '\\") { slug } }"}') },
+    code: 'BAD_REQUEST',
+    status: 400,
+  },
+  {
+    name: 'text/plain (a form a browser posts cross-site)',
+    request: { headers: { 'content-type': 'text/plain', 'x-api-key': API_KEY }, raw: JSON.stringify({ query: '{ __typename }' }) },
+    code: 'BAD_REQUEST',
+    status: 400,
+  },
   {
     name: 'application/x-www-form-urlencoded without a preflight header',
-    request: { headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-api-key': API_KEY }, raw: `query=${encodeURIComponent('mutation { updateOAuthSource(slug: "github", input: { enabled: false }) { slug } }')}` },
+    request: {
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-api-key': API_KEY },
+      raw: `query=${encodeURIComponent('mutation { updateOAuthSource(slug: "github", input: { enabled: false }) { slug } }')}`,
+    },
     code: 'BAD_REQUEST',
     status: 400,
   },
-  { name: 'no Content-Type', request: { headers: { 'x-api-key': API_KEY }, raw: new TextEncoder().encode(JSON.stringify({ query: '{ __typename }' })) }, code: 'BAD_REQUEST', status: 400 },
-  { name: 'application/xml', request: { headers: { 'content-type': 'application/xml', 'x-api-key': API_KEY }, raw: '<query>{ __typename }</query>' }, code: 'BAD_REQUEST', status: 415 },
+  {
+    name: 'no Content-Type',
+    request: { headers: { 'x-api-key': API_KEY }, raw: new TextEncoder().encode(JSON.stringify({ query: '{ __typename }' })) },
+    code: 'BAD_REQUEST',
+    status: 400,
+  },
+  {
+    name: 'application/xml',
+    request: { headers: { 'content-type': 'application/xml', 'x-api-key': API_KEY }, raw: '<query>{ __typename }</query>' },
+    code: 'BAD_REQUEST',
+    status: 415,
+  },
   {
     name: 'multipart/form-data, even with a preflight header',
-    request: { headers: { 'content-type': 'multipart/form-data; boundary=x', 'x-graphql-yoga-csrf': '1', 'x-api-key': API_KEY }, raw: '--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query":"{ __typename }"}\r\n--x--\r\n' },
+    request: {
+      headers: { 'content-type': 'multipart/form-data; boundary=x', 'x-graphql-yoga-csrf': '1', 'x-api-key': API_KEY },
+      raw: '--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query":"{ __typename }"}\r\n--x--\r\n',
+    },
     code: 'BAD_REQUEST',
     status: 415,
   },
   { name: 'a body that is not JSON', request: { raw: '{"query": "{ __typename }"' }, code: 'BAD_REQUEST', status: 400 },
-  { name: 'a batch of two operations', request: { json: [{ query: '{ __typename }' }, { query: '{ __typename }' }] }, code: 'BAD_REQUEST', status: 400 },
+  {
+    name: 'a batch of two operations',
+    request: { json: [{ query: '{ __typename }' }, { query: '{ __typename }' }] },
+    code: 'BAD_REQUEST',
+    status: 400,
+  },
   // Methods.
   {
     name: 'a mutation sent by GET',
-    request: { method: 'GET', headers: { 'x-api-key': API_KEY, 'x-graphql-yoga-csrf': '1' }, search: `?query=${encodeURIComponent('mutation { updateOAuthSource(slug: "github", input: { enabled: false }) { slug } }')}` },
+    request: {
+      method: 'GET',
+      headers: { 'x-api-key': API_KEY, 'x-graphql-yoga-csrf': '1' },
+      search: `?query=${encodeURIComponent('mutation { updateOAuthSource(slug: "github", input: { enabled: false }) { slug } }')}`,
+    },
     code: 'BAD_REQUEST',
     status: 405,
   },
   {
     name: 'a query sent by GET without a preflight header (a cross-site link)',
-    request: { method: 'GET', headers: { 'x-api-key': API_KEY }, search: `?query=${encodeURIComponent(`{ oauthClient(id: "${IDN_ID}") { id } }`)}` },
+    request: {
+      method: 'GET',
+      headers: { 'x-api-key': API_KEY },
+      search: `?query=${encodeURIComponent(`{ oauthClient(id: "${IDN_ID}") { id } }`)}`,
+    },
     code: 'BAD_REQUEST',
     status: 400,
   },
   { name: 'PUT', request: { method: 'PUT', json: { query: '{ __typename }' } }, code: 'BAD_REQUEST', status: 405 },
   // Callers.
-  { name: 'no credential', request: { headers: { 'content-type': 'application/json' }, json: { query: `{ oauthClient(id: "${IDN_ID}") { id } }` } }, code: 'UNAUTHENTICATED', status: 401 },
+  {
+    name: 'no credential',
+    request: { headers: { 'content-type': 'application/json' }, json: { query: `{ oauthClient(id: "${IDN_ID}") { id } }` } },
+    code: 'UNAUTHENTICATED',
+    status: 401,
+  },
   {
     name: 'an upstream token sent as the caller credential',
-    request: { headers: { 'content-type': 'application/json', 'x-api-key': SECRETS.authentik.padEnd(20, '0') }, json: { query: `{ oauthSources { slug } }` } },
+    request: {
+      headers: { 'content-type': 'application/json', 'x-api-key': SECRETS.authentik.padEnd(20, '0') },
+      json: { query: `{ oauthSources { slug } }` },
+    },
     code: 'UNAUTHENTICATED',
     status: 401,
   },
   // Production.
-  { name: 'introspection (__schema) in production', request: gql(`{ __schema { types { name } } }`), code: 'GRAPHQL_VALIDATION_FAILED', target: 'production' },
-  { name: 'introspection (__type) in production', request: gql(`{ __type(name: "IdentityNowOAuthClient") { fields { name } } }`), code: 'GRAPHQL_VALIDATION_FAILED', target: 'production' },
+  {
+    name: 'introspection (__schema) in production',
+    request: gql(`{ __schema { types { name } } }`),
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    target: 'production',
+  },
+  {
+    name: 'introspection (__type) in production',
+    request: gql(`{ __type(name: "IdentityNowOAuthClient") { fields { name } } }`),
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    target: 'production',
+  },
 ];
 
 // Every path argument, with every way of leaving its path segment.
 const PATH_PAYLOADS = ['../../admin', '%2e%2e', '//evil.example', 'x?x=1', 'x#fragment', 'x\r\nHost: evil.example'];
 const PATH_ARGUMENTS: Array<{ field: string; arg: 'id' | 'slug'; query: string; extra?: Record<string, unknown> }> = [
   { field: 'oauthClient', arg: 'id', query: `query ($v: ID!) { oauthClient(id: $v) { id } }` },
-  { field: 'patchOAuthClient', arg: 'id', query: `mutation ($v: ID!, $ops: [JsonPatchOperation!]!) { patchOAuthClient(id: $v, ops: $ops) { id } }`, extra: { ops: [REPLACE_NAME] } },
+  {
+    field: 'patchOAuthClient',
+    arg: 'id',
+    query: `mutation ($v: ID!, $ops: [JsonPatchOperation!]!) { patchOAuthClient(id: $v, ops: $ops) { id } }`,
+    extra: { ops: [REPLACE_NAME] },
+  },
   { field: 'launchDarklyOAuthClient', arg: 'id', query: `query ($v: ID!) { launchDarklyOAuthClient(id: $v) { id } }` },
-  { field: 'patchLaunchDarklyOAuthClient', arg: 'id', query: `mutation ($v: ID!, $ops: [JsonPatchOperation!]!) { patchLaunchDarklyOAuthClient(id: $v, ops: $ops) { id } }`, extra: { ops: [REPLACE_NAME] } },
+  {
+    field: 'patchLaunchDarklyOAuthClient',
+    arg: 'id',
+    query: `mutation ($v: ID!, $ops: [JsonPatchOperation!]!) { patchLaunchDarklyOAuthClient(id: $v, ops: $ops) { id } }`,
+    extra: { ops: [REPLACE_NAME] },
+  },
   { field: 'oauth2Provider', arg: 'id', query: `query ($v: ID!) { oauth2Provider(id: $v) { id } }` },
   { field: 'updateOAuth2Provider', arg: 'id', query: `mutation ($v: ID!) { updateOAuth2Provider(id: $v, input: { name: "x" }) { id } }` },
   { field: 'oauthSource', arg: 'slug', query: `query ($v: String!) { oauthSource(slug: $v) { slug } }` },
-  { field: 'updateOAuthSource', arg: 'slug', query: `mutation ($v: String!) { updateOAuthSource(slug: $v, input: { name: "x" }) { slug } }` },
+  {
+    field: 'updateOAuthSource',
+    arg: 'slug',
+    query: `mutation ($v: String!) { updateOAuthSource(slug: $v, input: { name: "x" }) { slug } }`,
+  },
 ];
 const pathCases: Case[] = PATH_ARGUMENTS.flatMap(({ field, arg, query, extra }) =>
   PATH_PAYLOADS.map((payload) => ({
@@ -322,7 +458,10 @@ describe('hostile requests: refused with their error, nothing sent upstream', ()
       const errors = reply.body?.errors ?? [];
       expect(errors.length, reply.text.slice(0, 500)).toBeGreaterThan(0);
       if (c.limit) {
-        expect(errors.some((e) => e.extensions?.code === c.code && e.extensions?.limit?.name === c.limit), reply.text.slice(0, 500)).toBe(true);
+        expect(
+          errors.some((e) => e.extensions?.code === c.code && e.extensions?.limit?.name === c.limit),
+          reply.text.slice(0, 500),
+        ).toBe(true);
       } else {
         for (const error of errors) expect(error.extensions?.code, reply.text.slice(0, 500)).toBe(c.code);
       }
@@ -348,9 +487,19 @@ describe('hostile requests: refused with their error, nothing sent upstream', ()
 
 describe('a credential header aimed at the wrong upstream', () => {
   const AIMED = [
-    { header: 'X-LaunchDarkly-Api-Key', value: 'api-ld-caller-secret-4e1b', stub: () => ak, query: `mutation { updateOAuthSource(slug: "github", input: { enabled: false }) { slug } }` },
+    {
+      header: 'X-LaunchDarkly-Api-Key',
+      value: 'api-ld-caller-secret-4e1b',
+      stub: () => ak,
+      query: `mutation { updateOAuthSource(slug: "github", input: { enabled: false }) { slug } }`,
+    },
     { header: 'X-Authentik-Token', value: 'ak-caller-secret-90d2', stub: () => idn, query: `{ oauthClient(id: "${IDN_ID}") { id } }` },
-    { header: 'X-IdentityNow-Token', value: 'idn-caller-secret-1c7e', stub: () => ld, query: `{ launchDarklyOAuthClient(id: "${LD_ID}") { id } }` },
+    {
+      header: 'X-IdentityNow-Token',
+      value: 'idn-caller-secret-1c7e',
+      stub: () => ld,
+      query: `{ launchDarklyOAuthClient(id: "${LD_ID}") { id } }`,
+    },
   ];
 
   for (const { header, value, stub, query } of AIMED) {
@@ -376,7 +525,11 @@ describe('cross-origin browsers', () => {
   it('get no CORS permission by default, so a page on another site cannot call the gateway', async () => {
     const res = await fetch(gateway.url, {
       method: 'OPTIONS',
-      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-api-key' },
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, x-api-key',
+      },
     });
     await res.arrayBuffer();
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
@@ -384,10 +537,16 @@ describe('cross-origin browsers', () => {
   });
 
   it('are allowed from the origins in GATEWAY_CORS_ORIGINS only', async () => {
-    const allowed = await startGateway({ AUTHENTIK_URL: `${ak.origin}/api/v3`, GATEWAY_CORS_ORIGINS: 'https://console.example.com, https://admin.example.com' });
+    const allowed = await startGateway({
+      AUTHENTIK_URL: `${ak.origin}/api/v3`,
+      GATEWAY_CORS_ORIGINS: 'https://console.example.com, https://admin.example.com',
+    });
     try {
       const preflight = (origin: string) =>
-        fetch(allowed.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+        fetch(allowed.url, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        });
       const ok = await preflight('https://admin.example.com');
       await ok.arrayBuffer();
       expect(ok.headers.get('access-control-allow-origin')).toBe('https://admin.example.com');

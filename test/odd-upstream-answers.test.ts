@@ -1,6 +1,16 @@
+import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configureLog } from '../src/log.js';
-import { authentikProvider, authentikSource, identityNowClient, identityNowError, IDN_ID, launchDarklyClient, LD_ID, paginated } from './fixtures/upstream-bodies.js';
+import {
+  authentikProvider,
+  authentikSource,
+  identityNowClient,
+  identityNowError,
+  IDN_ID,
+  launchDarklyClient,
+  LD_ID,
+  paginated,
+} from './fixtures/upstream-bodies.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
 import { json, startStub, type RecordedRequest, type Stub } from './helpers/stub.js';
 
@@ -50,7 +60,8 @@ const sentCredential = (req: RecordedRequest) => String(req.headers.authorizatio
 const allEscaped = (secret: string, upper = false) =>
   [...secret].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')[upper ? 'toUpperCase' : 'toLowerCase']()}`).join('');
 /** Every other character escaped: the mixed form. */
-const someEscaped = (secret: string) => [...secret].map((c, i) => (i % 2 === 0 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('');
+const someEscaped = (secret: string) =>
+  [...secret].map((c, i) => (i % 2 === 0 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('');
 const percentAll = (secret: string, upper: boolean) =>
   [...Buffer.from(secret)].map((b) => `%${b.toString(16).padStart(2, '0')[upper ? 'toUpperCase' : 'toLowerCase']()}`).join('');
 /** Only the characters URLs must encode, in lower case (encodeURIComponent writes upper). */
@@ -58,7 +69,17 @@ const percentLower = (secret: string) => encodeURIComponent(secret).replace(/%[0
 const percentTwice = (secret: string) => encodeURIComponent(encodeURIComponent(secret));
 /** JSON's optional escape of "/", then a percent-encoded character, then a \u escape. */
 const mixedForms = (secret: string) =>
-  [...secret].map((c, i) => (c === '/' ? '\\/' : i % 3 === 0 ? `%${c.charCodeAt(0).toString(16)}` : i % 3 === 1 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('');
+  [...secret]
+    .map((c, i) =>
+      c === '/'
+        ? '\\/'
+        : i % 3 === 0
+          ? `%${c.charCodeAt(0).toString(16)}`
+          : i % 3 === 1
+            ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+            : c,
+    )
+    .join('');
 
 const SPELLINGS: Array<[string, (secret: string) => string]> = [
   ['as sent', (s) => s],
@@ -76,7 +97,7 @@ const SPELLINGS: Array<[string, (secret: string) => string]> = [
 /** A JSON text whose string at `slot` holds `raw` verbatim (it may carry escapes). */
 const withRaw = (body: unknown, slot: string, raw: string) => JSON.stringify(body).replace(JSON.stringify(slot), `"${raw}"`);
 
-function rawJson(res: import('node:http').ServerResponse, status: number, text: string) {
+function rawJson(res: ServerResponse, status: number, text: string) {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
@@ -87,14 +108,18 @@ describe.each(SPELLINGS)('a credential quoted back %s', (_name, spell) => {
       const quoted = `${allEscaped('Bearer ')}${spell(sentCredential(req))}`;
       rawJson(res, 400, withRaw(identityNowError('400.1 Bad Request Content', 'SLOT'), 'SLOT', `token ${quoted} may not patch /name`));
     });
-    const res = await gateway.gql(`mutation { patchOAuthClient(id: "${IDN_ID}", ops: [{ op: REPLACE, path: "/name", value: "x" }]) { id } }`);
+    const res = await gateway.gql(
+      `mutation { patchOAuthClient(id: "${IDN_ID}", ops: [{ op: REPLACE, path: "/name", value: "x" }]) { id } }`,
+    );
     expect(upstream.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN.identitynow}`);
     expect(res.errors![0]!.message).toBe('token Bearer [REDACTED] may not patch /name');
     expect(JSON.stringify(res)).not.toContain('Tok+en');
   });
 
   it('launchdarkly: the bare key in a data field', async () => {
-    upstream.handle((req, res) => rawJson(res, 200, withRaw(launchDarklyClient(), 'Reads flags for the deploy bot', `made with ${spell(sentCredential(req))}`)));
+    upstream.handle((req, res) =>
+      rawJson(res, 200, withRaw(launchDarklyClient(), 'Reads flags for the deploy bot', `made with ${spell(sentCredential(req))}`)),
+    );
     const res = await gateway.gql(`{ launchDarklyOAuthClient(id: "${LD_ID}") { id description } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data.launchDarklyOAuthClient).toEqual({ id: LD_ID, description: 'made with [REDACTED]' });
@@ -106,7 +131,9 @@ describe.each(SPELLINGS)('a credential quoted back %s', (_name, spell) => {
       const quoted = spell(sentCredential(req));
       rawJson(res, 400, `{"${quoted}": ["token ${quoted} is read-only"]}`);
     });
-    const res = await gateway.gql(`mutation { updateOAuth2Provider(id: "6", input: { clientType: PUBLIC }) { id } }`, undefined, { 'X-Authentik-Token': callerToken });
+    const res = await gateway.gql(`mutation { updateOAuth2Provider(id: "6", input: { clientType: PUBLIC }) { id } }`, undefined, {
+      'X-Authentik-Token': callerToken,
+    });
     expect(upstream.requests[0]?.headers.authorization).toBe(`Bearer ${callerToken}`);
     expect(res.errors![0]!.extensions!.fieldErrors).toEqual([{ field: '[REDACTED]', messages: ['token [REDACTED] is read-only'] }]);
     expect(JSON.stringify(res)).not.toContain('ak+token');
@@ -119,7 +146,10 @@ it('a body that is not JSON is redacted in its text as well (it only ever reache
     res.end(`upstream said: ${percentLower(sentCredential(req))}`);
   });
   const res = await gateway.gql(`{ oauthClient(id: "${IDN_ID}") { id } }`);
-  expect(res.errors![0]).toMatchObject({ extensions: { code: 'UPSTREAM_ERROR' }, message: 'identitynow answered 502 with a body that is not JSON.' });
+  expect(res.errors![0]).toMatchObject({
+    extensions: { code: 'UPSTREAM_ERROR' },
+    message: 'identitynow answered 502 with a body that is not JSON.',
+  });
 });
 
 // ---- bodies that are not what the spec promises ----
@@ -157,20 +187,25 @@ const LISTS = [
 ];
 
 describe.each(LISTS)('$name answered with a list of the wrong shape', ({ name, query, wrap }) => {
-  it.each([['null', null], ['a number', 7], ['a string', 'ok'], ['a list of lists', [[]]], ['an item that is null', [null]]] as Array<[string, unknown]>)(
-    '%s: UPSTREAM_ERROR',
-    async (_what, items) => {
-      const body = wrap && Array.isArray(items) ? wrap(items) : items;
-      upstream.handle((_req, res) => json(res, 200, body));
-      const res = await gateway.gql(query);
-      expect(res.errors![0]).toMatchObject({ path: [name], extensions: { code: 'UPSTREAM_ERROR' } });
-    },
-  );
+  it.each([
+    ['null', null],
+    ['a number', 7],
+    ['a string', 'ok'],
+    ['a list of lists', [[]]],
+    ['an item that is null', [null]],
+  ] as Array<[string, unknown]>)('%s: UPSTREAM_ERROR', async (_what, items) => {
+    const body = wrap && Array.isArray(items) ? wrap(items) : items;
+    upstream.handle((_req, res) => json(res, 200, body));
+    const res = await gateway.gql(query);
+    expect(res.errors![0]).toMatchObject({ path: [name], extensions: { code: 'UPSTREAM_ERROR' } });
+  });
 });
 
 it('a JSON Patch TEST rehearsal on an answer that is not a client: UPSTREAM_ERROR, and no PATCH', async () => {
   upstream.handle((_req, res) => rawJson(res, 200, 'null'));
-  const res = await gateway.gql(`mutation { patchOAuthClient(id: "${IDN_ID}", ops: [{ op: TEST, path: "/name", value: "a" }, { op: REPLACE, path: "/name", value: "b" }]) { id } }`);
+  const res = await gateway.gql(
+    `mutation { patchOAuthClient(id: "${IDN_ID}", ops: [{ op: TEST, path: "/name", value: "a" }, { op: REPLACE, path: "/name", value: "b" }]) { id } }`,
+  );
   expect(res.errors![0]).toMatchObject({ extensions: { code: 'UPSTREAM_ERROR', upstream: { operation: 'getOauthClient' } } });
   expect(upstream.requests.map((r) => r.method)).toEqual(['GET']);
 });
@@ -186,7 +221,10 @@ describe('bytes that are not UTF-8', () => {
       res.end(body);
     });
     const res = await gateway.gql('{ oauth2Providers { id name } }');
-    expect(res.errors![0]).toMatchObject({ message: 'authentik answered 200 with a body that is not valid UTF-8.', extensions: { code: 'UPSTREAM_ERROR' } });
+    expect(res.errors![0]).toMatchObject({
+      message: 'authentik answered 200 with a body that is not valid UTF-8.',
+      extensions: { code: 'UPSTREAM_ERROR' },
+    });
     expect(JSON.stringify(res)).not.toContain('\ufffd');
   });
 
@@ -196,8 +234,13 @@ describe('bytes that are not UTF-8', () => {
       res.writeHead(400, { 'content-type': 'application/json', 'content-length': body.length });
       res.end(body);
     });
-    const res = await gateway.gql(`mutation { patchLaunchDarklyOAuthClient(id: "${LD_ID}", ops: [{ op: REPLACE, path: "/name", value: "x" }]) { id } }`);
-    expect(res.errors![0]).toMatchObject({ message: 'launchdarkly answered 400 with a body that is not valid UTF-8.', extensions: { code: 'BAD_USER_INPUT' } });
+    const res = await gateway.gql(
+      `mutation { patchLaunchDarklyOAuthClient(id: "${LD_ID}", ops: [{ op: REPLACE, path: "/name", value: "x" }]) { id } }`,
+    );
+    expect(res.errors![0]).toMatchObject({
+      message: 'launchdarkly answered 400 with a body that is not valid UTF-8.',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 });
 
@@ -205,7 +248,9 @@ describe('JSON nested deeper than any field can be', () => {
   const deep = (levels: number) => `${'{"k":'.repeat(levels)}1${'}'.repeat(levels)}`;
 
   it('a 10,000-deep oidc_jwks: UPSTREAM_ERROR naming the field, and the gateway goes on serving', async () => {
-    upstream.handle((_req, res) => rawJson(res, 200, withRaw(authentikSource(), 'JWKS', '').replace('"oidc_jwks":{}', `"oidc_jwks":${deep(10_000)}`)));
+    upstream.handle((_req, res) =>
+      rawJson(res, 200, withRaw(authentikSource(), 'JWKS', '').replace('"oidc_jwks":{}', `"oidc_jwks":${deep(10_000)}`)),
+    );
     const res = await gateway.gql('{ oauthSource(slug: "github") { slug oidcJwks } }');
     expect(res.errors).toHaveLength(1);
     expect(res.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', upstream: { service: 'authentik', status: 200 } });

@@ -35,7 +35,9 @@ beforeAll(async () => {
     if (req.url === '/oauth/token') json(res, 200, { access_token: SECRETS.identitynowAccessToken, expires_in: 3600 });
     else json(res, 200, identityNowClient());
   });
-  ld = await startStub((_req, res) => json(res, 401, { code: 'unauthorized', message: 'Invalid account ID header' }, { 'www-authenticate': 'Bearer' }));
+  ld = await startStub((_req, res) =>
+    json(res, 401, { code: 'unauthorized', message: 'Invalid account ID header' }, { 'www-authenticate': 'Bearer' }),
+  );
   ak = await startStub((_req, res) => json(res, 200, authentikSource()));
 
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
@@ -74,7 +76,11 @@ afterAll(async () => {
 });
 
 async function post(body: unknown, headers: Record<string, string>) {
-  const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   const id = res.headers.get('x-request-id');
   if (id) requestIds.push(id);
@@ -119,7 +125,9 @@ describe('one JSON line per request', () => {
       operationName: 'DisableGithub',
       operationType: 'mutation',
       caller: expect.stringMatching(/^apiKey:[0-9a-f]{8}$/),
-      upstreamCalls: [{ service: 'authentik', operation: 'sources_oauth_partial_update', method: 'PATCH', status: 200, durationMs: expect.any(Number) }],
+      upstreamCalls: [
+        { service: 'authentik', operation: 'sources_oauth_partial_update', method: 'PATCH', status: 200, durationMs: expect.any(Number) },
+      ],
     });
     expect(line.errors).toBeUndefined();
     expect(line.durationMs).toBeGreaterThanOrEqual(line.upstreamCalls[0]!.durationMs);
@@ -145,7 +153,10 @@ describe('one JSON line per request', () => {
     const forged = await post({ query: '{ oauthSources { slug } }' }, { authorization: `Bearer ${bearer.slice(0, -4)}AAAA` });
     expect(requestLine(forged.id)).toMatchObject({ status: 401, errors: ['UNAUTHENTICATED'], upstreamCalls: [] });
     const bad = await post(
-      { query: 'mutation ($id: ID!) { patchOAuthClient(id: $id, ops: [{ op: REPLACE, path: "/secret", value: "x" }]) { id } }', variables: { id: IDN_ID } },
+      {
+        query: 'mutation ($id: ID!) { patchOAuthClient(id: $id, ops: [{ op: REPLACE, path: "/secret", value: "x" }]) { id } }',
+        variables: { id: IDN_ID },
+      },
       { 'x-api-key': SECRETS.apiKey },
     );
     expect(requestLine(bad.id)).toMatchObject({ operationType: 'mutation', errors: ['BAD_USER_INPUT'], upstreamCalls: [] });

@@ -11,7 +11,11 @@ let gateway: RunningGateway;
 
 beforeAll(async () => {
   idn = await startStub((_req, res) => json(res, 200, identityNowClient()));
-  gateway = await startGateway({ IDENTITYNOW_URL: `${idn.origin}/beta`, IDENTITYNOW_TOKEN: 'idn-token', GATEWAY_MAX_BODY_BYTES: String(LIMIT) });
+  gateway = await startGateway({
+    IDENTITYNOW_URL: `${idn.origin}/beta`,
+    IDENTITYNOW_TOKEN: 'idn-token',
+    GATEWAY_MAX_BODY_BYTES: String(LIMIT),
+  });
 });
 
 afterAll(async () => {

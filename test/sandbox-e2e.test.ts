@@ -24,7 +24,9 @@ afterAll(async () => {
 
 describe('identitynow through the sandbox', () => {
   it('lists and reads clients', async () => {
-    const res = await gateway.gql(`{ oauthClients { id name grantTypes accessType type enabled created } oauthClient(id: "${IDN}") { id name } }`);
+    const res = await gateway.gql(
+      `{ oauthClients { id name grantTypes accessType type enabled created } oauthClient(id: "${IDN}") { id name } }`,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data.oauthClients.length).toBeGreaterThanOrEqual(3);
     expect(res.data.oauthClients.map((c: { id: string }) => c.id)).toContain(IDN);
@@ -60,7 +62,9 @@ describe('identitynow through the sandbox', () => {
     expect(res.data.patchOAuthClient).toMatchObject(expected);
     expect(res.data.patchOAuthClient.redirectUris.at(-1)).toBe('https://added.example.com/cb');
 
-    const read = await gateway.gql(`{ oauthClient(id: "${IDN}") { id description enabled accessTokenValiditySeconds grantTypes redirectUris } }`);
+    const read = await gateway.gql(
+      `{ oauthClient(id: "${IDN}") { id description enabled accessTokenValiditySeconds grantTypes redirectUris } }`,
+    );
     expect(read.data.oauthClient).toEqual(res.data.patchOAuthClient);
   });
 
@@ -88,7 +92,9 @@ describe('identitynow through the sandbox', () => {
     const read = await gateway.gql(`{ oauthClient(id: "00000000000000000000000000000000") { id } }`);
     expect(read.errors).toBeUndefined();
     expect(read.data.oauthClient).toBeNull();
-    const write = await gateway.gql(`mutation { patchOAuthClient(id: "00000000000000000000000000000000", ops: [{ op: REPLACE, path: "/name", value: "x" }]) { id } }`);
+    const write = await gateway.gql(
+      `mutation { patchOAuthClient(id: "00000000000000000000000000000000", ops: [{ op: REPLACE, path: "/name", value: "x" }]) { id } }`,
+    );
     expect(write.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', upstream: { service: 'identitynow', status: 404 } });
     expect(write.errors?.[0]?.extensions?.upstream.trackingId).toMatch(/^[0-9a-f]{32}$/);
   });
@@ -104,7 +110,11 @@ describe('launchdarkly through the sandbox', () => {
       `mutation { patchLaunchDarklyOAuthClient(id: "${LD}", ops: [{ op: REPLACE, path: "/name", value: "Deploy bot v2" }, { op: REPLACE, path: "/redirectUri", value: "https://deploy.example.com/v2/callback" }]) { id name redirectUri description } }`,
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data.patchLaunchDarklyOAuthClient).toMatchObject({ id: LD, name: 'Deploy bot v2', redirectUri: 'https://deploy.example.com/v2/callback' });
+    expect(res.data.patchLaunchDarklyOAuthClient).toMatchObject({
+      id: LD,
+      name: 'Deploy bot v2',
+      redirectUri: 'https://deploy.example.com/v2/callback',
+    });
     const read = await gateway.gql(`{ launchDarklyOAuthClient(id: "${LD}") { id name redirectUri description } }`);
     expect(read.data.launchDarklyOAuthClient).toEqual(res.data.patchLaunchDarklyOAuthClient);
   });
@@ -127,7 +137,9 @@ describe('authentik through the sandbox', () => {
       redirectUris: 'https://a.example/cb\nhttps://b.example/cb',
       subMode: provider.subMode,
     });
-    const read = await gateway.gql(`{ oauth2Provider(id: "${provider.id}") { id name clientType accessTokenValidity redirectUris subMode } }`);
+    const read = await gateway.gql(
+      `{ oauth2Provider(id: "${provider.id}") { id name clientType accessTokenValidity redirectUris subMode } }`,
+    );
     expect(read.data.oauth2Provider).toEqual(res.data.updateOAuth2Provider);
   });
 
@@ -136,8 +148,17 @@ describe('authentik through the sandbox', () => {
       `mutation { updateOAuthSource(slug: "github", input: { slug: "github-enterprise", name: "GitHub Enterprise", enabled: false, userMatchingMode: EMAIL_LINK, profileUrl: null }) { id slug name enabled userMatchingMode profileUrl providerType } }`,
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data.updateOAuthSource).toMatchObject({ slug: 'github-enterprise', name: 'GitHub Enterprise', enabled: false, userMatchingMode: 'EMAIL_LINK', profileUrl: null, providerType: 'GITHUB' });
-    const read = await gateway.gql(`{ renamed: oauthSource(slug: "github-enterprise") { id slug enabled } old: oauthSource(slug: "github") { id } }`);
+    expect(res.data.updateOAuthSource).toMatchObject({
+      slug: 'github-enterprise',
+      name: 'GitHub Enterprise',
+      enabled: false,
+      userMatchingMode: 'EMAIL_LINK',
+      profileUrl: null,
+      providerType: 'GITHUB',
+    });
+    const read = await gateway.gql(
+      `{ renamed: oauthSource(slug: "github-enterprise") { id slug enabled } old: oauthSource(slug: "github") { id } }`,
+    );
     expect(read.errors).toBeUndefined();
     expect(read.data).toEqual({ renamed: { id: res.data.updateOAuthSource.id, slug: 'github-enterprise', enabled: false }, old: null });
   });

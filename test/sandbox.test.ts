@@ -60,7 +60,9 @@ describe('identitynow emulator', () => {
       expect(client.id).toMatch(HEX32);
       expect(client.secret).toBeNull();
       expect(client).not.toHaveProperty('tenant');
-      expect(Object.keys(client)).toEqual(expect.arrayContaining(['grantTypes', 'accessType', 'type', 'created', 'modified', 'scope', 'lastUsed']));
+      expect(Object.keys(client)).toEqual(
+        expect.arrayContaining(['grantTypes', 'accessType', 'type', 'created', 'modified', 'scope', 'lastUsed']),
+      );
     }
     expect(answer.body.filter((c: { lastUsed: unknown }) => c.lastUsed === null)).toHaveLength(1);
   });
@@ -134,14 +136,20 @@ describe('identitynow emulator', () => {
       expect(answer.status).toBe(404);
       expect(answer.body).toMatchObject({
         detailCode: '404 Not found',
-        messages: [{ locale: 'en-US', localeOrigin: 'DEFAULT', text: 'The server did not find a current representation for the target resource.' }],
+        messages: [
+          { locale: 'en-US', localeOrigin: 'DEFAULT', text: 'The server did not find a current representation for the target resource.' },
+        ],
       });
       expect(answer.body.trackingId).toMatch(HEX32);
     }
   });
 
   it('answers 401 without a valid bearer token', async () => {
-    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong' }, { authorization: sandbox.services.identitynow.secret }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer wrong' },
+      { authorization: sandbox.services.identitynow.secret },
+    ];
     for (const headers of attempts) {
       const answer = await call(url('/oauth-clients'), { headers });
       expect(answer.status).toBe(401);
@@ -247,7 +255,11 @@ describe('launchdarkly emulator', () => {
   });
 
   it('answers 401 without the raw access token', async () => {
-    const attempts: Record<string, string>[] = [{}, { authorization: 'api-wrong' }, { authorization: `Bearer ${sandbox.services.launchdarkly.secret}` }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: 'api-wrong' },
+      { authorization: `Bearer ${sandbox.services.launchdarkly.secret}` },
+    ];
     for (const headers of attempts) {
       const answer = await call(url('/api/v2/oauth/clients'), { headers });
       expect(answer.status).toBe(401);
@@ -273,7 +285,10 @@ describe('authentik emulator', () => {
     expect(answer.body.results.map((p: { pk: number }) => p.pk).sort()).toEqual([1, 2]);
     for (const provider of answer.body.results) {
       expect(provider).not.toHaveProperty('client_secret');
-      expect(provider).toMatchObject({ component: 'ak-provider-oauth2-form', meta_model_name: 'authentik_providers_oauth2.oauth2provider' });
+      expect(provider).toMatchObject({
+        component: 'ak-provider-oauth2-form',
+        meta_model_name: 'authentik_providers_oauth2.oauth2provider',
+      });
     }
   });
 
@@ -312,7 +327,13 @@ describe('authentik emulator', () => {
       not_a_field: 1,
     });
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ pk: 2, name: 'Field Service Mobile (v2)', access_token_validity: 'hours=2;minutes=30', include_claims_in_id_token: true, component: 'ak-provider-oauth2-form' });
+    expect(answer.body).toMatchObject({
+      pk: 2,
+      name: 'Field Service Mobile (v2)',
+      access_token_validity: 'hours=2;minutes=30',
+      include_claims_in_id_token: true,
+      component: 'ak-provider-oauth2-form',
+    });
     expect(answer.body).not.toHaveProperty('client_secret');
     expect(answer.body).not.toHaveProperty('not_a_field');
     const after = await call(url('/providers/oauth2/2/'), { headers: auth() });
@@ -348,7 +369,11 @@ describe('authentik emulator', () => {
     const answer = await call(url('/sources/oauth/'), { headers: auth() });
     expect(answer.status).toBe(200);
     expect(answer.body.pagination.count).toBe(3);
-    expect(answer.body.results.map((s: { provider_type: string }) => s.provider_type).sort()).toEqual(['github', 'google', 'openidconnect']);
+    expect(answer.body.results.map((s: { provider_type: string }) => s.provider_type).sort()).toEqual([
+      'github',
+      'google',
+      'openidconnect',
+    ]);
     const github = await call(url('/sources/oauth/github/'), { headers: auth() });
     expect(github.body).toMatchObject({
       slug: 'github',
@@ -367,7 +392,12 @@ describe('authentik emulator', () => {
     const taken = await patch('/sources/oauth/google/', { slug: 'github' });
     expect(taken.status).toBe(400);
     expect(taken.body).toEqual({ slug: ['Source with this slug already exists.'] });
-    const nulls = await patch('/sources/oauth/google/', { name: null, enabled: 'perhaps', provider_type: 'myspace', user_property_mappings: ['nope'] });
+    const nulls = await patch('/sources/oauth/google/', {
+      name: null,
+      enabled: 'perhaps',
+      provider_type: 'myspace',
+      user_property_mappings: ['nope'],
+    });
     expect(nulls.body).toEqual({
       name: ['This field may not be null.'],
       enabled: ['Must be a valid boolean.'],
@@ -376,7 +406,11 @@ describe('authentik emulator', () => {
     });
     const notObject = await patch('/sources/oauth/google/', ['slug']);
     expect(notObject.body).toEqual({ non_field_errors: ['Invalid data. Expected a dictionary, but got list.'] });
-    const broken = await call(url('/sources/oauth/google/'), { method: 'PATCH', headers: { ...auth(), 'content-type': 'application/json' }, body: '{' });
+    const broken = await call(url('/sources/oauth/google/'), {
+      method: 'PATCH',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: '{',
+    });
     expect(broken.status).toBe(400);
     expect(broken.body.detail).toMatch(/^JSON parse error/);
   });
@@ -384,7 +418,12 @@ describe('authentik emulator', () => {
   it('moves a source to its new slug when the slug is renamed', async () => {
     const answer = await patch('/sources/oauth/corporate-sso/', { slug: 'keycloak', authorization_url: null, enabled: false });
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ slug: 'keycloak', callback_url: '/source/oauth/callback/keycloak/', authorization_url: null, enabled: false });
+    expect(answer.body).toMatchObject({
+      slug: 'keycloak',
+      callback_url: '/source/oauth/callback/keycloak/',
+      authorization_url: null,
+      enabled: false,
+    });
     expect((await call(url('/sources/oauth/corporate-sso/'), { headers: auth() })).status).toBe(404);
     const moved = await call(url('/sources/oauth/keycloak/'), { headers: auth() });
     expect(moved.status).toBe(200);

@@ -20,7 +20,9 @@ function refusal(env: Record<string, string>): string {
 describe('start-up refusal without caller authentication', () => {
   it('refuses a gateway that holds upstream credentials and has no caller authentication', () => {
     expect(refusal(AUTHENTIK)).toMatch(/holds credentials for authentik.*GATEWAY_API_KEYS.*GATEWAY_ALLOW_ANONYMOUS=true/);
-    expect(refusal({ IDENTITYNOW_URL: 'https://acme.api.identitynow.com/beta', IDENTITYNOW_CLIENT_ID: 'id', IDENTITYNOW_CLIENT_SECRET: 'cs' })).toMatch(/identitynow/);
+    expect(
+      refusal({ IDENTITYNOW_URL: 'https://acme.api.identitynow.com/beta', IDENTITYNOW_CLIENT_ID: 'id', IDENTITYNOW_CLIENT_SECRET: 'cs' }),
+    ).toMatch(/identitynow/);
     expect(refusal({ LAUNCHDARKLY_API_KEY: 'api-123' })).toMatch(/launchdarkly/);
   });
 
@@ -31,7 +33,12 @@ describe('start-up refusal without caller authentication', () => {
   it('starts with API keys, with a JWKS, or when anonymous use is asked for', () => {
     expect(loadConfig({ ...AUTHENTIK, GATEWAY_API_KEYS: KEY }).auth.apiKeys).toHaveLength(1);
     expect(
-      loadConfig({ ...AUTHENTIK, GATEWAY_JWKS_URL: 'https://idp.example.com/jwks', GATEWAY_JWT_ISSUER: 'https://idp.example.com/', GATEWAY_JWT_AUDIENCE: 'gw' }).auth.jwt,
+      loadConfig({
+        ...AUTHENTIK,
+        GATEWAY_JWKS_URL: 'https://idp.example.com/jwks',
+        GATEWAY_JWT_ISSUER: 'https://idp.example.com/',
+        GATEWAY_JWT_AUDIENCE: 'gw',
+      }).auth.jwt,
     ).toEqual({ jwksUrl: 'https://idp.example.com/jwks', issuer: 'https://idp.example.com/', audience: 'gw' });
     expect(loadConfig({ ...AUTHENTIK, GATEWAY_ALLOW_ANONYMOUS: 'true' }).auth).toEqual({ apiKeys: [] });
     expect(refusal({ ...AUTHENTIK, GATEWAY_ALLOW_ANONYMOUS: 'false' })).toMatch(/no caller authentication/);
@@ -52,7 +59,9 @@ describe('start-up refusal without caller authentication', () => {
 
 describe('caller authentication settings', () => {
   it('reads keys with and without scopes', () => {
-    const keys = loadConfig({ GATEWAY_API_KEYS: ` ${KEY}:oauth-gateway:read ,other-key-abcdefghijklmnop, third-key-abcdefghijklmnop:oauth-gateway:write  oauth-gateway:read` }).auth.apiKeys;
+    const keys = loadConfig({
+      GATEWAY_API_KEYS: ` ${KEY}:oauth-gateway:read ,other-key-abcdefghijklmnop, third-key-abcdefghijklmnop:oauth-gateway:write  oauth-gateway:read`,
+    }).auth.apiKeys;
     expect(keys).toEqual([
       { key: KEY, scopes: ['oauth-gateway:read'] },
       { key: 'other-key-abcdefghijklmnop', scopes: ['oauth-gateway:read', 'oauth-gateway:write'] },
@@ -73,8 +82,12 @@ describe('caller authentication settings', () => {
     expect(refusal({ GATEWAY_JWKS_URL: 'https://idp.example.com/jwks' })).toMatch(/GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE/);
     expect(refusal({ GATEWAY_JWKS_URL: 'https://idp.example.com/jwks', GATEWAY_JWT_ISSUER: 'x' })).toMatch(/GATEWAY_JWT_AUDIENCE/);
     expect(refusal({ GATEWAY_JWT_ISSUER: 'x', GATEWAY_JWT_AUDIENCE: 'y' })).toMatch(/need GATEWAY_JWKS_URL/);
-    expect(refusal({ GATEWAY_JWKS_URL: 'http://idp.example.com/jwks', GATEWAY_JWT_ISSUER: 'x', GATEWAY_JWT_AUDIENCE: 'y' })).toMatch(/must be https/);
-    expect(loadConfig({ GATEWAY_JWKS_URL: 'http://127.0.0.1:9999/jwks', GATEWAY_JWT_ISSUER: 'x', GATEWAY_JWT_AUDIENCE: 'y' }).auth.jwt?.jwksUrl).toBe('http://127.0.0.1:9999/jwks');
+    expect(refusal({ GATEWAY_JWKS_URL: 'http://idp.example.com/jwks', GATEWAY_JWT_ISSUER: 'x', GATEWAY_JWT_AUDIENCE: 'y' })).toMatch(
+      /must be https/,
+    );
+    expect(
+      loadConfig({ GATEWAY_JWKS_URL: 'http://127.0.0.1:9999/jwks', GATEWAY_JWT_ISSUER: 'x', GATEWAY_JWT_AUDIENCE: 'y' }).auth.jwt?.jwksUrl,
+    ).toBe('http://127.0.0.1:9999/jwks');
   });
 });
 
@@ -105,7 +118,15 @@ describe('operation limits and production switches', () => {
       GATEWAY_MAX_BODY_BYTES: '65536',
       GATEWAY_MAX_STRING_LENGTH: '2000',
     });
-    expect(config.limits).toEqual({ maxDepth: 6, maxAliases: 0, maxTokens: 500, maxUpstreamCalls: 3, maxPatchOps: 25, maxBodyBytes: 65_536, maxStringLength: 2000 });
+    expect(config.limits).toEqual({
+      maxDepth: 6,
+      maxAliases: 0,
+      maxTokens: 500,
+      maxUpstreamCalls: 3,
+      maxPatchOps: 25,
+      maxBodyBytes: 65_536,
+      maxStringLength: 2000,
+    });
     expect(refusal({ GATEWAY_MAX_UPSTREAM_CALLS: '0' })).toMatch(/GATEWAY_MAX_UPSTREAM_CALLS must be between 1 and 1000/);
     expect(refusal({ GATEWAY_MAX_BODY_BYTES: '10MB' })).toMatch(/GATEWAY_MAX_BODY_BYTES must be an integer/);
   });
@@ -120,7 +141,10 @@ describe('operation limits and production switches', () => {
   });
 
   it('reads CORS origins, and refuses anything but an origin', () => {
-    expect(loadConfig({ GATEWAY_CORS_ORIGINS: 'https://a.example.com, http://localhost:3000/' }).corsOrigins).toEqual(['https://a.example.com', 'http://localhost:3000']);
+    expect(loadConfig({ GATEWAY_CORS_ORIGINS: 'https://a.example.com, http://localhost:3000/' }).corsOrigins).toEqual([
+      'https://a.example.com',
+      'http://localhost:3000',
+    ]);
     expect(refusal({ GATEWAY_CORS_ORIGINS: 'https://a.example.com/path' })).toMatch(/not an origin/);
     expect(refusal({ GATEWAY_CORS_ORIGINS: '*' })).toMatch(/not an origin/);
   });
@@ -131,18 +155,24 @@ const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const sandboxPresent = existsSync(fileURLToPath(new URL('../src/sandbox/index.ts', import.meta.url)));
 
 describe('the entry point', () => {
-  it.skipIf(!sandboxPresent)('exits 1 with a JSON log line when it holds credentials and no caller authentication is configured', async () => {
-    const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
-    const child = spawn(process.execPath, [tsx, entry], {
-      env: { PATH: process.env.PATH, ...AUTHENTIK, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(1);
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { level: string; msg: string });
-    expect(lines.some((line) => line.level === 'error' && /no caller authentication is configured/.test(line.msg))).toBe(true);
-    expect(stdout).not.toContain(AUTHENTIK.AUTHENTIK_TOKEN);
-  });
+  it.skipIf(!sandboxPresent)(
+    'exits 1 with a JSON log line when it holds credentials and no caller authentication is configured',
+    async () => {
+      const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
+      const child = spawn(process.execPath, [tsx, entry], {
+        env: { PATH: process.env.PATH, ...AUTHENTIK, PORT: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(1);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { level: string; msg: string });
+      expect(lines.some((line) => line.level === 'error' && /no caller authentication is configured/.test(line.msg))).toBe(true);
+      expect(stdout).not.toContain(AUTHENTIK.AUTHENTIK_TOKEN);
+    },
+  );
 });

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
-import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { identityNowClient, IDN_ID } from './fixtures/upstream-bodies.js';
 import { json, startStub, type Stub } from './helpers/stub.js';
 
@@ -72,7 +72,10 @@ async function startEntryPoint(env: Record<string, string>): Promise<EntryPoint>
     const seen = lines.find((l) => pattern.test(String(l.msg)));
     return seen ? Promise.resolve(seen) : new Promise<LogEntry>((resolve) => waiters.push({ pattern, resolve }));
   };
-  const listening = await Promise.race([logged(/^gateway listening on /), exited.then(() => Promise.reject(new Error('exited before listening')))]);
+  const listening = await Promise.race([
+    logged(/^gateway listening on /),
+    exited.then(() => Promise.reject(new Error('exited before listening'))),
+  ]);
   entry = { child, port: listening.port as number, lines, logged, exited };
   return entry;
 }
@@ -125,7 +128,12 @@ it('SIGTERM: in-flight requests finish, new connections are refused, exit code 0
 
 it('SIGINT with a request that outlives the grace period: its connection is cut, and the exit code is still 0', async () => {
   const { child, port, lines, logged, exited } = await startEntryPoint({ SHUTDOWN_TIMEOUT_MS: '200' });
-  const requests = Array.from({ length: IN_FLIGHT }, () => query(port).then((res) => res.status, (error: Error) => error.name));
+  const requests = Array.from({ length: IN_FLIGHT }, () =>
+    query(port).then(
+      (res) => res.status,
+      (error: Error) => error.name,
+    ),
+  );
   await heldAll;
 
   child.kill('SIGINT');

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ENTITY_FETCH_CONCURRENCY } from '../src/entity-loader.js';
-import { authentikProvider, authentikSource, identityNowClient, identityNowError, IDN_ID, launchDarklyClient, LD_ID } from './fixtures/upstream-bodies.js';
+import {
+  authentikProvider,
+  authentikSource,
+  identityNowClient,
+  identityNowError,
+  IDN_ID,
+  launchDarklyClient,
+  LD_ID,
+} from './fixtures/upstream-bodies.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
 import { json, startStub, type RecordedRequest, type Stub } from './helpers/stub.js';
 import { execute } from './helpers/typed-request.js';
@@ -199,7 +207,9 @@ describe('_entities', () => {
     await boundReached;
     // A second request is not held up by the first one's bound, and by the time its answer is back,
     // every call the first request would have started without a bound has arrived too.
-    const probe = await execute(gateway.url, EntitiesDocument, { representations: [{ __typename: 'LaunchDarklyOAuthClient', id: 'probe' }] });
+    const probe = await execute(gateway.url, EntitiesDocument, {
+      representations: [{ __typename: 'LaunchDarklyOAuthClient', id: 'probe' }],
+    });
     expect(probe.data!._entities).toEqual([expect.objectContaining({ id: 'probe' })]);
     expect(held).toHaveLength(ENTITY_FETCH_CONCURRENCY);
 

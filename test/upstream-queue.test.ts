@@ -57,7 +57,9 @@ it(`${WRITES} concurrent writes over ${CONNECTIONS} connections: none reaches th
   });
   const answers = await Promise.all(
     Array.from({ length: WRITES }, async (_, i) => {
-      const res = await gateway!.gql(`mutation { patchOAuthClient(id: "${idOf(i)}", ops: [{ op: REPLACE, path: "/name", value: "n${i}" }]) { id } }`);
+      const res = await gateway!.gql(
+        `mutation { patchOAuthClient(id: "${idOf(i)}", ops: [{ op: REPLACE, path: "/name", value: "n${i}" }]) { id } }`,
+      );
       return { key: `PATCH /beta/oauth-clients/${idOf(i)}`, at: performance.now(), error: res.errors?.[0] };
     }),
   );
@@ -72,8 +74,13 @@ it(`${WRITES} concurrent writes over ${CONNECTIONS} connections: none reaches th
   expect(applied.length).toBeGreaterThan(0);
   expect(notSent.length).toBeGreaterThan(0);
   for (const answer of notSent) {
-    expect(answer.error!.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', upstream: { service: 'identitynow', operation: 'patchOauthClient' } });
-    expect(answer.error!.message).toBe('The request to identitynow waited for a free connection until its deadline and was not sent, so nothing was changed.');
+    expect(answer.error!.extensions).toMatchObject({
+      code: 'UPSTREAM_TIMEOUT',
+      upstream: { service: 'identitynow', operation: 'patchOauthClient' },
+    });
+    expect(answer.error!.message).toBe(
+      'The request to identitynow waited for a free connection until its deadline and was not sent, so nothing was changed.',
+    );
     expect(arrivals.has(answer.key)).toBe(false);
   }
   // Every write the upstream saw, it saw before its caller had an answer.
@@ -95,7 +102,10 @@ it('a read that waits past its deadline is answered as not sent too', async () =
   });
   const results = await Promise.all([1, 2].map((n) => gateway!.gql(`{ oauthClient(id: "${idOf(n)}") { id } }`)));
   const messages = results.map((r) => r.errors?.[0]?.message).sort();
-  expect(messages).toEqual(['The request to identitynow waited for a free connection until its deadline and was not sent.', 'identitynow did not answer in time.']);
+  expect(messages).toEqual([
+    'The request to identitynow waited for a free connection until its deadline and was not sent.',
+    'identitynow did not answer in time.',
+  ]);
   for (const r of results) expect(r.errors![0]!.extensions!.code).toBe('UPSTREAM_TIMEOUT');
   await gateway.close();
   gateway = undefined;

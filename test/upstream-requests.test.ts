@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
 import { json, startStub, type Stub } from './helpers/stub.js';
-import { authentikProvider, authentikSource, identityNowClient, IDN_ID, launchDarklyClient, LD_ID, paginated } from './fixtures/upstream-bodies.js';
+import {
+  authentikProvider,
+  authentikSource,
+  identityNowClient,
+  IDN_ID,
+  launchDarklyClient,
+  LD_ID,
+  paginated,
+} from './fixtures/upstream-bodies.js';
 
 // Each upstream gets its own stub server, so a request that reached the wrong one would be seen.
 const SECRETS = {
@@ -54,7 +62,13 @@ describe('identitynow requests', () => {
       },
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data?.patchOAuthClient).toMatchObject({ id: IDN_ID, description: 'New description', enabled: false, accessType: 'OFFLINE', type: 'CONFIDENTIAL' });
+    expect(res.data?.patchOAuthClient).toMatchObject({
+      id: IDN_ID,
+      description: 'New description',
+      enabled: false,
+      accessType: 'OFFLINE',
+      type: 'CONFIDENTIAL',
+    });
     expect(idn.requests).toHaveLength(1);
     const [req] = idn.requests;
     expect(req!.method).toBe('PATCH');
@@ -73,7 +87,9 @@ describe('identitynow requests', () => {
 
   it('GET /oauth-clients with filters, and GET /oauth-clients/{id}', async () => {
     idn.handle((req, res) => json(res, 200, req.url.startsWith('/beta/oauth-clients?') ? [identityNowClient()] : identityNowClient()));
-    const res = await gateway.gql(`{ oauthClients(filters: "lastUsed le 2023-02-05T10:59:27.214Z") { id } oauthClient(id: "${IDN_ID}") { name } }`);
+    const res = await gateway.gql(
+      `{ oauthClients(filters: "lastUsed le 2023-02-05T10:59:27.214Z") { id } oauthClient(id: "${IDN_ID}") { name } }`,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({ oauthClients: [{ id: IDN_ID }], oauthClient: { name: 'Demo API Client' } });
     const urls = idn.requests.map((r) => `${r.method} ${r.url}`).sort();
@@ -89,10 +105,18 @@ describe('identitynow requests', () => {
   });
 
   it('never serves the client secret and keeps an unknown enum value from failing the response', async () => {
-    idn.handle((_req, res) => json(res, 200, identityNowClient({ grantTypes: ['CLIENT_CREDENTIALS', 'DEVICE_CODE'], accessType: 'SOMETIMES', name: undefined })));
+    idn.handle((_req, res) =>
+      json(res, 200, identityNowClient({ grantTypes: ['CLIENT_CREDENTIALS', 'DEVICE_CODE'], accessType: 'SOMETIMES', name: undefined })),
+    );
     const res = await gateway.gql(`{ oauthClient(id: "${IDN_ID}") { id name grantTypes accessType enabled } }`);
     expect(res.errors).toBeUndefined();
-    expect(res.data?.oauthClient).toEqual({ id: IDN_ID, name: null, grantTypes: ['CLIENT_CREDENTIALS', null], accessType: null, enabled: true });
+    expect(res.data?.oauthClient).toEqual({
+      id: IDN_ID,
+      name: null,
+      grantTypes: ['CLIENT_CREDENTIALS', null],
+      accessType: null,
+      enabled: true,
+    });
     expect(JSON.stringify(res)).not.toContain('secret');
   });
 });
@@ -125,12 +149,21 @@ describe('launchdarkly requests', () => {
 
   it('GET the collection and one client', async () => {
     ld.handle((req, res) =>
-      json(res, 200, req.url === '/api/v2/oauth/clients' ? { _links: { self: { href: '/api/v2/oauth/clients', type: 'application/json' } }, items: [launchDarklyClient()] } : launchDarklyClient()),
+      json(
+        res,
+        200,
+        req.url === '/api/v2/oauth/clients'
+          ? { _links: { self: { href: '/api/v2/oauth/clients', type: 'application/json' } }, items: [launchDarklyClient()] }
+          : launchDarklyClient(),
+      ),
     );
     const res = await gateway.gql(`{ launchDarklyOAuthClients { id name } launchDarklyOAuthClient(id: "${LD_ID}") { id } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({ launchDarklyOAuthClients: [{ id: LD_ID, name: 'Example Client' }], launchDarklyOAuthClient: { id: LD_ID } });
-    expect(ld.requests.map((r) => `${r.method} ${r.url}`).sort()).toEqual([`GET /api/v2/oauth/clients`, `GET /api/v2/oauth/clients/${LD_ID}`]);
+    expect(ld.requests.map((r) => `${r.method} ${r.url}`).sort()).toEqual([
+      `GET /api/v2/oauth/clients`,
+      `GET /api/v2/oauth/clients/${LD_ID}`,
+    ]);
   });
 });
 
@@ -141,7 +174,13 @@ describe('authentik requests', () => {
       `mutation { updateOAuth2Provider(id: "6", input: { clientType: PUBLIC, signingKey: null, accessTokenValidity: "hours=1;minutes=30", redirectUris: "https://a.example/cb\\nhttps://b.example/cb" }) { id clientType subMode issuerMode includeClaimsInIdToken } }`,
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data?.updateOAuth2Provider).toEqual({ id: '6', clientType: 'PUBLIC', subMode: 'HASHED_USER_ID', issuerMode: 'PER_PROVIDER', includeClaimsInIdToken: true });
+    expect(res.data?.updateOAuth2Provider).toEqual({
+      id: '6',
+      clientType: 'PUBLIC',
+      subMode: 'HASHED_USER_ID',
+      issuerMode: 'PER_PROVIDER',
+      includeClaimsInIdToken: true,
+    });
     const [req] = ak.requests;
     expect(req!.method).toBe('PATCH');
     expect(req!.url).toBe('/api/v3/providers/oauth2/6/');
@@ -158,7 +197,10 @@ describe('authentik requests', () => {
   it('maxLength counts characters, not UTF-16 units: a clientId of 255 emoji (510 units) is sent as it is', async () => {
     const clientId = '😀'.repeat(255);
     ak.handle((_req, res) => json(res, 200, authentikProvider({ client_id: clientId })));
-    const res = await gateway.gql(`mutation ($input: UpdateOAuth2ProviderInput!) { updateOAuth2Provider(id: "6", input: $input) { clientId } }`, { input: { clientId } });
+    const res = await gateway.gql(
+      `mutation ($input: UpdateOAuth2ProviderInput!) { updateOAuth2Provider(id: "6", input: $input) { clientId } }`,
+      { input: { clientId } },
+    );
     expect(res.errors).toBeUndefined();
     expect(JSON.parse(ak.requests[0]!.body)).toEqual({ client_id: clientId });
   });
@@ -169,7 +211,13 @@ describe('authentik requests', () => {
       `mutation { updateOAuthSource(slug: "github", input: { userMatchingMode: EMAIL_LINK, enabled: false, oidcJwks: { keys: [] } }) { id slug userMatchingMode enabled providerType type { name urlsCustomizable } } }`,
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data?.updateOAuthSource).toMatchObject({ slug: 'github', userMatchingMode: 'EMAIL_LINK', enabled: false, providerType: 'GITHUB', type: { name: 'github', urlsCustomizable: true } });
+    expect(res.data?.updateOAuthSource).toMatchObject({
+      slug: 'github',
+      userMatchingMode: 'EMAIL_LINK',
+      enabled: false,
+      providerType: 'GITHUB',
+      type: { name: 'github', urlsCustomizable: true },
+    });
     const [req] = ak.requests;
     expect(`${req!.method} ${req!.url}`).toBe('PATCH /api/v3/sources/oauth/github/');
     expect(JSON.parse(req!.body)).toEqual({ user_matching_mode: 'email_link', enabled: false, oidc_jwks: { keys: [] } });
@@ -182,10 +230,16 @@ describe('authentik requests', () => {
         200,
         req.url.startsWith('/api/v3/sources/')
           ? authentikSource({ provider_type: 'entraid', pkce: 'S256', promoted: true })
-          : authentikProvider({ redirect_uris: [{ matching_mode: 'strict', url: 'https://a.example/cb' }], assigned_application_slug: null, jwt_federation_sources: [] }),
+          : authentikProvider({
+              redirect_uris: [{ matching_mode: 'strict', url: 'https://a.example/cb' }],
+              assigned_application_slug: null,
+              jwt_federation_sources: [],
+            }),
       ),
     );
-    const res = await gateway.gql(`{ oauthSource(slug: "github") { slug providerType enabled } oauth2Provider(id: 6) { id name redirectUris assignedApplicationSlug clientType } }`);
+    const res = await gateway.gql(
+      `{ oauthSource(slug: "github") { slug providerType enabled } oauth2Provider(id: 6) { id name redirectUris assignedApplicationSlug clientType } }`,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({
       oauthSource: { slug: 'github', providerType: null, enabled: true },
@@ -204,7 +258,12 @@ describe('authentik requests', () => {
       `{ oauth2Providers(page: 2, pageSize: 10, search: "graf") { id } oauth2Provider(id: 6) { name } oauthSources { slug } oauthSource(slug: "github") { name } }`,
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data).toEqual({ oauth2Providers: [{ id: '6' }], oauth2Provider: { name: 'grafana' }, oauthSources: [{ slug: 'github' }], oauthSource: { name: 'GitHub' } });
+    expect(res.data).toEqual({
+      oauth2Providers: [{ id: '6' }],
+      oauth2Provider: { name: 'grafana' },
+      oauthSources: [{ slug: 'github' }],
+      oauthSource: { name: 'GitHub' },
+    });
     expect(ak.requests.map((r) => r.url).sort()).toEqual([
       '/api/v3/providers/oauth2/6/',
       '/api/v3/providers/oauth2/?page=2&page_size=10&search=graf',
@@ -219,10 +278,16 @@ describe('credentials', () => {
     idn.handle((_req, res) => json(res, 200, identityNowClient()));
     ld.handle((_req, res) => json(res, 200, launchDarklyClient()));
     ak.handle((_req, res) => json(res, 200, authentikSource()));
-    const res = await gateway.gql(`{ oauthClient(id: "${IDN_ID}") { id } launchDarklyOAuthClient(id: "${LD_ID}") { id } oauthSource(slug: "github") { slug } }`);
+    const res = await gateway.gql(
+      `{ oauthClient(id: "${IDN_ID}") { id } launchDarklyOAuthClient(id: "${LD_ID}") { id } oauthSource(slug: "github") { slug } }`,
+    );
     expect(res.errors).toBeUndefined();
     const seen = (stub: Stub) => stub.requests.map((r) => JSON.stringify(r));
-    for (const [service, stub] of [['identitynow', idn], ['launchdarkly', ld], ['authentik', ak]] as const) {
+    for (const [service, stub] of [
+      ['identitynow', idn],
+      ['launchdarkly', ld],
+      ['authentik', ak],
+    ] as const) {
       expect(stub.requests.length).toBeGreaterThan(0);
       for (const [other, secret] of Object.entries(SECRETS)) {
         for (const line of seen(stub)) {

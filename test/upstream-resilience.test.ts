@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configureLog } from '../src/log.js';
@@ -150,7 +150,9 @@ describe('a connection that breaks', () => {
     inTurn(resetMidBody, ok);
     const error = await onlyError(PATCH);
     expect(error.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
-    expect(error.message).toBe('The connection to identitynow failed while it was answering 200; the change may or may not have been applied.');
+    expect(error.message).toBe(
+      'The connection to identitynow failed while it was answering 200; the change may or may not have been applied.',
+    );
     expect(error.extensions?.retryAfter).toBeUndefined();
     expect(sent('PATCH')).toBe(1);
   });
@@ -189,7 +191,11 @@ describe('connection refused: nothing was sent, so even a PATCH is tried again',
 
   it('a PATCH reaches an upstream that starts listening after the first refusal, and is sent once', async () => {
     // The upstream comes up on the refused port as soon as the gateway reports its first retry.
-    const upstream = await startStubOn(port, (_req, res) => ok(res), () => retriesLogged() > 0);
+    const upstream = await startStubOn(
+      port,
+      (_req, res) => ok(res),
+      () => retriesLogged() > 0,
+    );
     try {
       const res = await refused.gql(PATCH);
       expect(res.errors).toBeUndefined();
@@ -245,8 +251,14 @@ describe('answers that are not what the spec promises', () => {
 });
 
 describe('429 and 503: Retry-After decides whether a PATCH may be sent again', () => {
-  const rateLimited = (headers: Record<string, string> = {}) => (res: ServerResponse) => json(res, 429, { message: 'Rate Limit Exceeded' }, headers);
-  const unavailable = (headers: Record<string, string> = {}) => (res: ServerResponse) => json(res, 503, {}, headers);
+  const rateLimited =
+    (headers: Record<string, string> = {}) =>
+    (res: ServerResponse) =>
+      json(res, 429, { message: 'Rate Limit Exceeded' }, headers);
+  const unavailable =
+    (headers: Record<string, string> = {}) =>
+    (res: ServerResponse) =>
+      json(res, 503, {}, headers);
 
   it('429 with Retry-After in seconds, then 200: the GET and the PATCH each succeed on their second attempt', async () => {
     inTurn(rateLimited({ 'retry-after': '0' }), ok, rateLimited({ 'retry-after': '0' }), ok);
@@ -354,16 +366,16 @@ describe('connection pooling', () => {
   });
 });
 
-
 /** A stub that starts listening on `port` the moment `ready()` turns true (checked on every log line). */
 async function startStubOn(port: number, handler: Parameters<typeof startStub>[0], ready: () => boolean) {
   const { createServer: createHttpServer } = await import('node:http');
   const requests: Array<{ method: string }> = [];
-  const server = createHttpServer(async (req, res) => {
+  const respond = async (req: IncomingMessage, res: ServerResponse) => {
     for await (const _chunk of req);
     requests.push({ method: req.method ?? '' });
     await handler!({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '' }, res);
-  });
+  };
+  const server = createHttpServer((req, res) => void respond(req, res).catch(() => res.destroy()));
   let listening = false;
   configureLog({
     sink: (line) => {

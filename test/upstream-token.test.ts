@@ -181,7 +181,11 @@ describe('a token endpoint that fails', () => {
     const port = await closedPort();
     const gw = await coldGateway({ IDENTITYNOW_TOKEN_URL: `http://127.0.0.1:${port}/oauth/token` });
     const res = await gw.gql(patch());
-    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryAfter: 1, upstream: { service: 'identitynow', operation: 'oauthToken' } });
+    expect(res.errors?.[0]?.extensions).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      retryAfter: 1,
+      upstream: { service: 'identitynow', operation: 'oauthToken' },
+    });
     expect(res.errors?.[0]?.message).toBe('The identitynow token endpoint could not be reached, so no request was sent to identitynow.');
     expect(logLines.filter((line) => JSON.parse(line).msg === 'upstream call retried')).toHaveLength(2);
     expect(api.requests).toHaveLength(0);
@@ -192,7 +196,10 @@ describe('a token endpoint that fails', () => {
     const gw = await coldGateway();
     tokenHandler = (_req, res) => json(res, 401, { error: 'invalid_client', error_description: `client_secret ${CLIENT_SECRET} is wrong` });
     const res = await gw.gql(patch());
-    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', upstream: { service: 'identitynow', status: 401, operation: 'oauthToken' } });
+    expect(res.errors?.[0]?.extensions).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      upstream: { service: 'identitynow', status: 401, operation: 'oauthToken' },
+    });
     expect(res.errors?.[0]?.message).toBe('The identitynow token endpoint refused the configured client credentials (invalid_client).');
     expect(tokens.requests).toHaveLength(1);
     expect(api.requests).toHaveLength(0);

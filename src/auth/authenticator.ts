@@ -27,7 +27,11 @@ export interface CallerAuthenticator {
 }
 
 export function callerAuthenticator(config: CallerAuthConfig): CallerAuthenticator {
-  const keys = config.apiKeys.map((k) => ({ digest: sha256(k.key), scopes: k.scopes, id: `apiKey:${sha256(k.key).toString('hex').slice(0, 8)}` }));
+  const keys = config.apiKeys.map((k) => ({
+    digest: sha256(k.key),
+    scopes: k.scopes,
+    id: `apiKey:${sha256(k.key).toString('hex').slice(0, 8)}`,
+  }));
   const jwt = config.jwt;
   const jwks = jwt ? createRemoteJWKSet(new URL(jwt.jwksUrl)) : undefined;
   const required = keys.length > 0 || jwt !== undefined;
@@ -78,7 +82,9 @@ export function callerAuthenticator(config: CallerAuthConfig): CallerAuthenticat
         if (!match) throw refuse('The Authorization header must be "Bearer <token>".');
         return byToken(match[1]!);
       }
-      throw refuse(`This gateway needs a credential: ${[keys.length > 0 ? 'an API key in X-API-Key' : '', jwt ? 'a bearer token' : ''].filter(Boolean).join(' or ')}.`);
+      throw refuse(
+        `This gateway needs a credential: ${[keys.length > 0 ? 'an API key in X-API-Key' : '', jwt ? 'a bearer token' : ''].filter(Boolean).join(' or ')}.`,
+      );
     },
   };
 }
@@ -108,7 +114,9 @@ function tokenProblem(error: unknown): string {
     default:
       if (typeof code !== 'string') {
         // Not jose's verdict on the token: the key set could not be fetched.
-        log.warn('the JWKS could not be loaded; bearer tokens cannot be verified', { error: error instanceof Error ? error.name : typeof error });
+        log.warn('the JWKS could not be loaded; bearer tokens cannot be verified', {
+          error: error instanceof Error ? error.name : typeof error,
+        });
         return 'The bearer token could not be verified right now.';
       }
       return 'The bearer token is not valid.';

@@ -17,7 +17,10 @@ export function errorCodes(options: { suggestions: boolean }): Plugin {
   const finish = (error: GraphQLError, executed: boolean): GraphQLError => {
     const code = error.extensions.code ?? (executed ? (error.path ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST') : undefined);
     const message = options.suggestions ? error.message : withoutSuggestion(error.message);
-    const fieldErrors = options.suggestions || !error.extensions.fieldErrors ? error.extensions.fieldErrors : error.extensions.fieldErrors.map(fieldErrorWithoutSuggestion);
+    const fieldErrors =
+      options.suggestions || !error.extensions.fieldErrors
+        ? error.extensions.fieldErrors
+        : error.extensions.fieldErrors.map(fieldErrorWithoutSuggestion);
     if (code === error.extensions.code && message === error.message && fieldErrors === error.extensions.fieldErrors) return error;
     return rewritten(error, message, { ...(code ? { code } : {}), ...(fieldErrors ? { fieldErrors } : {}) });
   };
@@ -54,7 +57,8 @@ export function errorCodes(options: { suggestions: boolean }): Plugin {
 
 const noSubscriptions: ValidationRule = (context) => ({
   OperationDefinition(node) {
-    if (node.operation === 'subscription') context.reportError(invalidDocument('This gateway has no subscriptions: send a query or a mutation.', node));
+    if (node.operation === 'subscription')
+      context.reportError(invalidDocument('This gateway has no subscriptions: send a query or a mutation.', node));
   },
 });
 

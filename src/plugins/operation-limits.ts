@@ -1,14 +1,4 @@
-import {
-  GraphQLError,
-  Kind,
-  Lexer,
-  parse,
-  Source,
-  TokenKind,
-  type SelectionSetNode,
-  type ValidationContext,
-  type ValidationRule,
-} from 'graphql';
+import { GraphQLError, Kind, Lexer, parse, Source, TokenKind, type SelectionSetNode, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { OperationLimits } from '../config.js';
 import { badUserInput, limitExceeded } from '../errors.js';
@@ -121,7 +111,8 @@ function maxAliasesRule(max: number): ValidationRule {
       },
       Document: {
         leave() {
-          if (count > max) context.reportError(limitExceeded({ name: 'aliases', max }, `The document has ${count} aliases; at most ${max} are allowed.`));
+          if (count > max)
+            context.reportError(limitExceeded({ name: 'aliases', max }, `The document has ${count} aliases; at most ${max} are allowed.`));
         },
       },
     };
@@ -176,7 +167,12 @@ function literalsRule(maxStringLength: number): ValidationRule {
       enter() {
         nesting += 1;
         if (nesting > MAX_VALUE_NESTING) {
-          report(limitExceeded({ name: 'nesting', max: MAX_VALUE_NESTING }, `A value in the document is nested more than ${MAX_VALUE_NESTING} levels deep.`));
+          report(
+            limitExceeded(
+              { name: 'nesting', max: MAX_VALUE_NESTING },
+              `A value in the document is nested more than ${MAX_VALUE_NESTING} levels deep.`,
+            ),
+          );
         }
       },
       leave() {
@@ -188,16 +184,27 @@ function literalsRule(maxStringLength: number): ValidationRule {
       ObjectValue: nest,
       StringValue(node) {
         if (node.value.length > maxStringLength) {
-          report(limitExceeded({ name: 'stringLength', max: maxStringLength }, `A string in the document is longer than ${maxStringLength} characters.`));
+          report(
+            limitExceeded(
+              { name: 'stringLength', max: maxStringLength },
+              `A string in the document is longer than ${maxStringLength} characters.`,
+            ),
+          );
         }
       },
       Name(node) {
         if (node.value.length > maxStringLength) {
-          report(limitExceeded({ name: 'stringLength', max: maxStringLength }, `A name in the document is longer than ${maxStringLength} characters.`));
+          report(
+            limitExceeded(
+              { name: 'stringLength', max: maxStringLength },
+              `A name in the document is longer than ${maxStringLength} characters.`,
+            ),
+          );
         }
       },
       ObjectField(node) {
-        if (node.name.value === '__proto__') report(badUserInput([{ field: '__proto__', messages: ['is not accepted as an object key.'] }]));
+        if (node.name.value === '__proto__')
+          report(badUserInput([{ field: '__proto__', messages: ['is not accepted as an object key.'] }]));
       },
     };
   };
@@ -232,14 +239,22 @@ export function variablesProblem(variables: unknown, maxStringLength: number): G
     if (typeof value === 'string') {
       if (value.length > maxStringLength) {
         const field = pathOf(visit);
-        return limitExceeded({ name: 'stringLength', max: maxStringLength }, `${field} is longer than ${maxStringLength} characters.`, field);
+        return limitExceeded(
+          { name: 'stringLength', max: maxStringLength },
+          `${field} is longer than ${maxStringLength} characters.`,
+          field,
+        );
       }
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
     if (depth > MAX_VALUE_NESTING) {
       const field = pathOf(visit);
-      return limitExceeded({ name: 'nesting', max: MAX_VALUE_NESTING }, `${field} is nested more than ${MAX_VALUE_NESTING} levels deep.`, field);
+      return limitExceeded(
+        { name: 'nesting', max: MAX_VALUE_NESTING },
+        `${field} is nested more than ${MAX_VALUE_NESTING} levels deep.`,
+        field,
+      );
     }
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i += 1) stack.push({ value: value[i], parent: visit, key: i, depth: depth + 1 });
@@ -250,7 +265,11 @@ export function variablesProblem(variables: unknown, maxStringLength: number): G
       if (key === '__proto__') return badUserInput([{ field: pathOf(visit), messages: ['"__proto__" is not accepted as an object key.'] }]);
       if (key.length > maxStringLength) {
         const field = pathOf(visit);
-        return limitExceeded({ name: 'stringLength', max: maxStringLength }, `A key in ${field} is longer than ${maxStringLength} characters.`, field);
+        return limitExceeded(
+          { name: 'stringLength', max: maxStringLength },
+          `A key in ${field} is longer than ${maxStringLength} characters.`,
+          field,
+        );
       }
       stack.push({ value: (value as Record<string, unknown>)[key], parent: visit, key, depth: depth + 1 });
     }

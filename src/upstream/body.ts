@@ -72,7 +72,8 @@ function redactInPlace(document: unknown, redactor: Redactor): string | undefine
       for (let i = 0; i < source.length; i += 1) {
         const item: unknown = source[i];
         if (typeof item === 'string') source[i] = redactor.text(item);
-        else if (typeof item === 'object' && item !== null) stack.push({ source: item as Frame['source'], depth: frame.depth + 1, parent: frame, key: i });
+        else if (typeof item === 'object' && item !== null)
+          stack.push({ source: item as Frame['source'], depth: frame.depth + 1, parent: frame, key: i });
       }
       continue;
     }
@@ -84,7 +85,8 @@ function redactInPlace(document: unknown, redactor: Redactor): string | undefine
         source[clean] = value;
       }
       if (typeof value === 'string') source[clean] = redactor.text(value);
-      else if (typeof value === 'object' && value !== null) stack.push({ source: value as Frame['source'], depth: frame.depth + 1, parent: frame, key: clean });
+      else if (typeof value === 'object' && value !== null)
+        stack.push({ source: value as Frame['source'], depth: frame.depth + 1, parent: frame, key: clean });
     }
   }
   return undefined;
@@ -97,6 +99,8 @@ const PATH_SEGMENTS = 3;
 function pathOf(frame: Frame): string {
   const segments: Array<string | number> = [];
   for (let at: Frame | undefined = frame; at?.parent; at = at.parent) segments.unshift(at.key);
-  const shown = segments.slice(0, PATH_SEGMENTS).reduce<string>((path, key) => (typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`), '');
+  const shown = segments
+    .slice(0, PATH_SEGMENTS)
+    .reduce<string>((path, key) => (typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`), '');
   return segments.length > PATH_SEGMENTS ? `${shown}…` : shown;
 }

@@ -5,7 +5,19 @@ import { log } from '../log.js';
 import type { BodyProblem } from './body.js';
 import { credentialSource, fixedCredential, systemClock, type AuthScheme, type Clock, type CredentialSource } from './credentials.js';
 import type { Exchange } from './exchange.js';
-import { authorize, compose, deadline, observe, redact, retry, wire, type Attempted, type Call, type Send, type UpstreamCallObserver } from './policies.js';
+import {
+  authorize,
+  compose,
+  deadline,
+  observe,
+  redact,
+  retry,
+  wire,
+  type Attempted,
+  type Call,
+  type Send,
+  type UpstreamCallObserver,
+} from './policies.js';
 import type { UpstreamPools } from './pools.js';
 
 export type { UpstreamCallObserver, UpstreamCallRecord } from './policies.js';
@@ -45,14 +57,27 @@ export interface Upstream {
  * The policies every upstream call goes through, and the one a token request goes through (no
  * credential of its own; its answer redacted of the client secret it carried).
  */
-function chains(limits: UpstreamLimits, pools: UpstreamPools, secrets: { configured?: string; token?: string }): { call: Send; token: Send } {
+function chains(
+  limits: UpstreamLimits,
+  pools: UpstreamPools,
+  secrets: { configured?: string; token?: string },
+): { call: Send; token: Send } {
   const onRetry = (call: Call, info: { retry: number; delayMs: number; reason: string }) =>
     log.warn('upstream call retried', { service: call.service, operation: call.operation, method: call.request.method, ...info });
   const onRenewal = (call: Call) =>
-    log.info('upstream refused the token: renewed it and sending the request once more', { service: call.service, operation: call.operation });
+    log.info('upstream refused the token: renewed it and sending the request once more', {
+      service: call.service,
+      operation: call.operation,
+    });
   const send = wire(pools, limits.maxResponseBytes);
   return {
-    call: compose(observe, deadline(limits.timeoutMs), retry(limits.retry, onRetry), authorize(onRenewal), redact([secrets.configured]))(send),
+    call: compose(
+      observe,
+      deadline(limits.timeoutMs),
+      retry(limits.retry, onRetry),
+      authorize(onRenewal),
+      redact([secrets.configured]),
+    )(send),
     token: compose(deadline(limits.timeoutMs), retry(limits.retry, onRetry), redact([secrets.token]))(send),
   };
 }
@@ -106,7 +131,13 @@ export class UpstreamClient {
     const attempted = await this.send({
       service: this.service,
       operation: req.operation,
-      request: { origin: this.origin, path: this.basePath + req.path, method: req.method, headers, ...(body !== undefined ? { body } : {}) },
+      request: {
+        origin: this.origin,
+        path: this.basePath + req.path,
+        method: req.method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+      },
       idempotent: req.method === 'GET',
       deadline: 0,
       dispatchBy: 0,
@@ -130,9 +161,15 @@ export class UpstreamClient {
         ...(retryAfter !== undefined ? { retryAfter } : {}),
       };
     }
-    const upstream: UpstreamInfo = { service: this.service, operation: req.operation, ...(ex.status !== undefined ? { status: ex.status } : {}) };
+    const upstream: UpstreamInfo = {
+      service: this.service,
+      operation: req.operation,
+      ...(ex.status !== undefined ? { status: ex.status } : {}),
+    };
     if (ex.kind === 'tooLarge') {
-      throw gatewayError('UPSTREAM_ERROR', `${this.service} answered with a response larger than ${this.limits.maxResponseBytes} bytes.`, { upstream });
+      throw gatewayError('UPSTREAM_ERROR', `${this.service} answered with a response larger than ${this.limits.maxResponseBytes} bytes.`, {
+        upstream,
+      });
     }
     throw this.transportError(ex, req, upstream, retryAfter);
   }
@@ -149,7 +186,8 @@ export class UpstreamClient {
     const notSent = write ? '; the change was not sent' : '';
     switch (ex.failure) {
       case 'notSent':
-        if (ex.code === 'UND_ERR_CONNECT_TIMEOUT') return gatewayError('UPSTREAM_TIMEOUT', `${this.service} did not accept a connection in time${notSent}.`, details);
+        if (ex.code === 'UND_ERR_CONNECT_TIMEOUT')
+          return gatewayError('UPSTREAM_TIMEOUT', `${this.service} did not accept a connection in time${notSent}.`, details);
         return gatewayError('UPSTREAM_UNAVAILABLE', `${this.service} could not be reached${notSent}.`, details);
       case 'expired':
         return gatewayError(

@@ -37,7 +37,13 @@ const NONE: CredentialSource = { current: async () => undefined, renewable: fals
  * The credential source for a service's configuration. `tokenCall` sends a token request through the
  * same policies as every other upstream call (deadline, retries, redaction, the pooled wire).
  */
-export function credentialSource(service: ServiceId, credential: Credential, scheme: AuthScheme, tokenCall: Send, clock: Clock): CredentialSource {
+export function credentialSource(
+  service: ServiceId,
+  credential: Credential,
+  scheme: AuthScheme,
+  tokenCall: Send,
+  clock: Clock,
+): CredentialSource {
   switch (credential.kind) {
     case 'none':
       return NONE;
@@ -119,10 +125,14 @@ class ClientCredentialsToken implements CredentialSource {
     const endpoint = `The ${this.service} token endpoint`;
     if (result.kind === 'failed') {
       const what = result.failure === 'timeout' || result.failure === 'expired' ? 'did not answer in time' : 'could not be reached';
-      return fail('UPSTREAM_UNAVAILABLE', `${endpoint} ${what}, so no request was sent to ${this.service}.`, { upstream: { service: this.service, operation }, ...retryAfter });
+      return fail('UPSTREAM_UNAVAILABLE', `${endpoint} ${what}, so no request was sent to ${this.service}.`, {
+        upstream: { service: this.service, operation },
+        ...retryAfter,
+      });
     }
     const upstream = { service: this.service, status: result.status, operation };
-    if (result.kind === 'tooLarge') return fail('UPSTREAM_UNAVAILABLE', `${endpoint} answered with a response too large to be a token.`, { upstream });
+    if (result.kind === 'tooLarge')
+      return fail('UPSTREAM_UNAVAILABLE', `${endpoint} answered with a response too large to be a token.`, { upstream });
     const payload = record(body);
     if (result.status === 400 || result.status === 401 || result.status === 403) {
       // RFC 6749 error codes (invalid_client, unauthorized_client) are safe to show; free text might echo the request.

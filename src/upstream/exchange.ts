@@ -110,12 +110,19 @@ export function exchange(dispatcher: Dispatcher, request: ExchangeRequest, limit
       },
       onResponseError(_ctrl, error) {
         const code = errorCode(error);
-        const failure: TransportFailure = !started ? 'notSent' : code === 'DEADLINE' || (code !== undefined && TIMEOUT.has(code)) ? 'timeout' : 'broken';
+        const failure: TransportFailure = !started
+          ? 'notSent'
+          : code === 'DEADLINE' || (code !== undefined && TIMEOUT.has(code))
+            ? 'timeout'
+            : 'broken';
         finish({ kind: 'failed', failure, code, ...(status !== undefined ? { status } : {}) });
       },
     };
 
-    dispatcher.dispatch({ origin: request.origin, path: request.path, method: request.method, headers: request.headers, body: request.body ?? null }, handler);
+    dispatcher.dispatch(
+      { origin: request.origin, path: request.path, method: request.method, headers: request.headers, body: request.body ?? null },
+      handler,
+    );
   });
 }
 

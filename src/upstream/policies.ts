@@ -91,11 +91,18 @@ export function deadline(timeoutMs: number, now: () => number = Date.now): Polic
 }
 
 /** Tries again when `decide` allows it; see retry.ts for when that is. */
-export function retry(policy: RetryPolicy, onRetry: (call: Call, info: { retry: number; delayMs: number; reason: string }) => void): Policy {
+export function retry(
+  policy: RetryPolicy,
+  onRetry: (call: Call, info: { retry: number; delayMs: number; reason: string }) => void,
+): Policy {
   return (next) => async (call) => {
     for (;;) {
       const attempted = await next(call);
-      const decision = decide(attempted.exchange, call.idempotent, policy, { retries: call.retries, deadline: call.dispatchBy, now: Date.now() });
+      const decision = decide(attempted.exchange, call.idempotent, policy, {
+        retries: call.retries,
+        deadline: call.dispatchBy,
+        now: Date.now(),
+      });
       if (!decision.retry) return decision.retryAfterMs === undefined ? attempted : { ...attempted, retryAfterMs: decision.retryAfterMs };
       call.retries += 1;
       onRetry(call, { retry: call.retries, delayMs: decision.delayMs, reason: decision.reason });

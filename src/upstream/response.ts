@@ -37,7 +37,8 @@ export function jsonBody(res: UpstreamResponse, ctx: ResponseContext): unknown {
 export function upstreamFailure(res: UpstreamResponse, ctx: ResponseContext): GraphQLError {
   const vendor = res.json !== undefined ? safeParse(ctx.parseError, res.json) : {};
   const code = res.status >= 300 && res.status < 400 ? 'UPSTREAM_ERROR' : codeForStatus(res.status);
-  const retryAfter = res.retryAfter ?? (res.status === 429 || res.status === 503 ? retryAfterSeconds(res.headers['retry-after']) : undefined);
+  const retryAfter =
+    res.retryAfter ?? (res.status === 429 || res.status === 503 ? retryAfterSeconds(res.headers['retry-after']) : undefined);
   const upstream = {
     service: ctx.service,
     status: res.status,
@@ -62,7 +63,13 @@ export function unexpectedBody(service: ServiceId, operation: string, what: stri
 }
 
 /** The body read into its GraphQL shape, or UPSTREAM_ERROR when it is not `what`. */
-export function expectShape<T>(body: unknown, toShape: (value: unknown) => T | undefined, service: ServiceId, operation: string, what: string): T {
+export function expectShape<T>(
+  body: unknown,
+  toShape: (value: unknown) => T | undefined,
+  service: ServiceId,
+  operation: string,
+  what: string,
+): T {
   const shape = toShape(body);
   if (shape === undefined) throw unexpectedBody(service, operation, what);
   return shape;
@@ -78,7 +85,8 @@ function safeParse(parse: VendorErrorParser, json: unknown): VendorError {
 }
 
 function plainMessage(res: UpstreamResponse, service: ServiceId): string {
-  if (res.status >= 300 && res.status < 400) return `${service} answered with a redirect (${res.status}), which the gateway does not follow.`;
+  if (res.status >= 300 && res.status < 400)
+    return `${service} answered with a redirect (${res.status}), which the gateway does not follow.`;
   return `${service} answered ${res.status} with ${describeBody(res)}.`;
 }
 
@@ -92,9 +100,12 @@ function describeBody(res: UpstreamResponse): string {
 }
 
 // RFC 9110's three HTTP-date forms, all in GMT: IMF-fixdate, the obsolete RFC 850 form, and asctime.
-const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
-const RFC_850 = /^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{2}-(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
-const ASCTIME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ( \d|\d{2}) (\d{2}:\d{2}:\d{2}) (\d{4})$/;
+const IMF_FIXDATE =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+const RFC_850 =
+  /^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{2}-(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
+const ASCTIME =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ( \d|\d{2}) (\d{2}:\d{2}:\d{2}) (\d{4})$/;
 
 /**
  * Retry-After as whole seconds: delta-seconds, or an HTTP date. Anything else is no Retry-After at

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useApolloFederation } from '@envelop/apollo-federation';
 import { ApolloGateway } from '@apollo/gateway';
@@ -11,8 +11,9 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
-  const server = createServer(handler);
+async function listen(handler: (req: IncomingMessage, res: ServerResponse) => unknown): Promise<{ server: Server; url: string }> {
+  // yoga answers every request itself: its promise never rejects.
+  const server = createServer((req, res) => void handler(req, res));
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };

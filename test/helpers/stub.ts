@@ -22,16 +22,21 @@ export interface Stub {
 }
 
 /** A real HTTP upstream on 127.0.0.1 that records every request and answers as told. */
-export async function startStub(handler: StubHandler = (_req, res) => json(res, 200, {}), options: { keepAliveTimeoutMs?: number } = {}): Promise<Stub> {
+export async function startStub(
+  handler: StubHandler = (_req, res) => json(res, 200, {}),
+  options: { keepAliveTimeoutMs?: number } = {},
+): Promise<Stub> {
   const requests: RecordedRequest[] = [];
   let current = handler;
-  const server = createServer(async (req, res) => {
+  const record = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
     requests.push(recorded);
     await current(recorded, res);
-  });
+  };
+  // A handler that throws is a broken test; its connection is cut, as a crashed upstream would.
+  const server = createServer((req, res) => void record(req, res).catch(() => res.destroy()));
   let connections = 0;
   server.on('connection', () => connections++);
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 1000;

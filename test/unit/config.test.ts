@@ -145,9 +145,19 @@ describe('loadConfig: GATEWAY_API_KEYS', () => {
     [
       'two entries, spaces around',
       ` ${KEY} , ${KEY2}:oauth-gateway:read `,
-      [{ key: KEY, scopes: ALL }, { key: KEY2, scopes: ['oauth-gateway:read'] }],
+      [
+        { key: KEY, scopes: ALL },
+        { key: KEY2, scopes: ['oauth-gateway:read'] },
+      ],
     ],
-    ['empty entries are skipped', `,${KEY},,${KEY2},`, [{ key: KEY, scopes: ALL }, { key: KEY2, scopes: ALL }]],
+    [
+      'empty entries are skipped',
+      `,${KEY},,${KEY2},`,
+      [
+        { key: KEY, scopes: ALL },
+        { key: KEY2, scopes: ALL },
+      ],
+    ],
   ])('%s', (_name, value, want) => {
     expect(loadConfig({ GATEWAY_API_KEYS: value }).auth).toStrictEqual({ apiKeys: want });
   });

@@ -112,7 +112,10 @@ describe('checkPatch: the patch as a whole', () => {
   });
 
   it('too many operations is reported alone, before any operation is looked at', () => {
-    const ops: PatchOperation[] = [{ op: 'add', path: 'bad' }, { op: 'remove', path: '/id' }];
+    const ops: PatchOperation[] = [
+      { op: 'add', path: 'bad' },
+      { op: 'remove', path: '/id' },
+    ];
     const message = 'A patch may have at most 1 operations; this one has 2.';
     expect(fieldErrors(ops, IDN, 1)).toStrictEqual([{ field: 'ops', messages: [message] }]);
   });
@@ -143,7 +146,10 @@ describe('checkPatch: the patch as a whole', () => {
     expect(refusal(() => checkPatch([], IDN, MAX_OPS, 'patch')).extensions.fieldErrors).toStrictEqual([
       { field: 'patch', messages: ['A patch needs at least one operation.'] },
     ]);
-    const ops: PatchOperation[] = [{ op: 'replace', path: '/enabled', value: true }, { op: 'test', path: '/name' }];
+    const ops: PatchOperation[] = [
+      { op: 'replace', path: '/enabled', value: true },
+      { op: 'test', path: '/name' },
+    ];
     const error = refusal(() => checkPatch(ops, IDN, MAX_OPS, 'patch'));
     expect(error.extensions.fieldErrors).toStrictEqual([{ field: 'patch[1].value', messages: ['TEST needs a value.'] }]);
   });
@@ -467,7 +473,10 @@ describe('rehearsePatch', () => {
     ['TEST a whole list', [{ op: 'test', path: '/redirectUris', value: ['https://a', 'https://b'] }]],
     [
       'TEST after an earlier op of the same patch',
-      [{ op: 'remove', path: '/redirectUris/0' }, { op: 'test', path: '/redirectUris/0', value: 'https://b' }],
+      [
+        { op: 'remove', path: '/redirectUris/0' },
+        { op: 'test', path: '/redirectUris/0', value: 'https://b' },
+      ],
     ],
     ['ADD at the end by index', [{ op: 'add', path: '/redirectUris/2', value: 'https://c' }]],
   ])('%s: no error, and the resource is not changed', (_name, ops) => {
@@ -480,7 +489,10 @@ describe('rehearsePatch', () => {
     ['a TEST that fails', [{ op: 'test', path: '/enabled', value: false }], 0, '/enabled'],
     [
       'the second TEST fails',
-      [{ op: 'test', path: '/name', value: 'Demo' }, { op: 'test', path: '/enabled', value: 'true' }],
+      [
+        { op: 'test', path: '/name', value: 'Demo' },
+        { op: 'test', path: '/enabled', value: 'true' },
+      ],
       1,
       '/enabled',
     ],
@@ -488,7 +500,10 @@ describe('rehearsePatch', () => {
     ['a member that is not there', [{ op: 'test', path: '/homepageUrl', value: 'x' }], 0, '/homepageUrl'],
     [
       'a TEST after a REPLACE of the same patch',
-      [{ op: 'replace', path: '/name', value: 'New' }, { op: 'test', path: '/name', value: 'Demo' }],
+      [
+        { op: 'replace', path: '/name', value: 'New' },
+        { op: 'test', path: '/name', value: 'Demo' },
+      ],
       1,
       '/name',
     ],
@@ -513,7 +528,10 @@ describe('rehearsePatch', () => {
     ],
     [
       'the second op past the end',
-      [{ op: 'replace', path: '/name', value: 'x' }, { op: 'add', path: '/redirectUris/3', value: 'x' }],
+      [
+        { op: 'replace', path: '/name', value: 'x' },
+        { op: 'add', path: '/redirectUris/3', value: 'x' },
+      ],
       'ops[1].path',
       'OPERATION_VALUE_OUT_OF_BOUNDS',
     ],

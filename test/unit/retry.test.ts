@@ -107,13 +107,21 @@ const ROWS: Row[] = [
   // It waited for a connection until its deadline: there is no time left for another attempt.
   { label: 'expired in the queue', exchange: failed('expired', 'DEADLINE'), reason: '', get: 'never', patch: 'never' },
   // Timeouts are never retried: the upstream may have acted.
-  ...['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'TIMEOUT_ERR'].map(
-    (code): Row => ({ label: `timeout ${code}`, exchange: failed('timeout', code), reason: '', get: 'never', patch: 'never' }),
-  ),
+  ...['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'TIMEOUT_ERR'].map((code): Row => ({
+    label: `timeout ${code}`,
+    exchange: failed('timeout', code),
+    reason: '',
+    get: 'never',
+    patch: 'never',
+  })),
   // A connection that broke once the request may have been sent: only an idempotent call is sent again.
-  ...['ECONNRESET', 'UND_ERR_SOCKET'].map(
-    (code): Row => ({ label: `broken ${code}`, exchange: failed('broken', code), reason: code, get: 'backoff', patch: 'never' }),
-  ),
+  ...['ECONNRESET', 'UND_ERR_SOCKET'].map((code): Row => ({
+    label: `broken ${code}`,
+    exchange: failed('broken', code),
+    reason: code,
+    get: 'backoff',
+    patch: 'never',
+  })),
   { label: 'broken without a code', exchange: failed('broken', undefined), reason: 'broken', get: 'backoff', patch: 'never' },
 ];
 

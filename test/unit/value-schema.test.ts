@@ -205,6 +205,7 @@ describe('checkValue: arrays', () => {
       { type: 'array', items: { type: 'array', items: { type: 'integer' } } },
       'item 1 item 1 must be an integer.',
     ],
+    // eslint-disable-next-line no-sparse-arrays -- the hole is the case
     ['a sparse list reads holes as undefined', [, 'a'], strings, 'item 0 must be a string.'],
   ]);
 });

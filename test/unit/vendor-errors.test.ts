@@ -200,10 +200,14 @@ describe('authentikError: GenericError {detail, code}, ValidationError {field: [
       { detail: 'Authentication credentials were not provided.', code: 'not_authenticated' },
       { message: 'Authentication credentials were not provided.', vendorCode: 'not_authenticated' },
     ],
-    ['GenericError 403', { detail: 'You do not have permission to perform this action.', code: 'permission_denied' }, {
-      message: 'You do not have permission to perform this action.',
-      vendorCode: 'permission_denied',
-    }],
+    [
+      'GenericError 403',
+      { detail: 'You do not have permission to perform this action.', code: 'permission_denied' },
+      {
+        message: 'You do not have permission to perform this action.',
+        vendorCode: 'permission_denied',
+      },
+    ],
     ['detail wins over field errors', { detail: 'Throttled.', name: ['x'] }, { message: 'Throttled.' }],
     [
       'one field',

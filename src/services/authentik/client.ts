@@ -34,7 +34,12 @@ export async function retrieve(http: Upstream, resource: Resource, key: string |
   return jsonBody(res, { service: 'authentik', operation: resource.retrieve, parseError: authentikError(resource.fieldNames) });
 }
 
-export async function partialUpdate(http: Upstream, resource: Resource, key: string | number, body: Record<string, unknown>): Promise<unknown> {
+export async function partialUpdate(
+  http: Upstream,
+  resource: Resource,
+  key: string | number,
+  body: Record<string, unknown>,
+): Promise<unknown> {
   const res = await http.request({
     operation: resource.partialUpdate,
     method: 'PATCH',

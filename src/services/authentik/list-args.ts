@@ -15,11 +15,17 @@ export function listArgs(arg: ArgBuilder<Types>) {
   };
 }
 
-export function listParams(args: { page?: number | null; pageSize?: number | null; search?: string | null; ordering?: string | null }): ListParams {
+export function listParams(args: {
+  page?: number | null;
+  pageSize?: number | null;
+  search?: string | null;
+  ordering?: string | null;
+}): ListParams {
   const errors = [];
   if (args.page != null && args.page < 1) errors.push({ field: 'page', messages: ['must be at least 1.'] });
   if (args.pageSize != null && args.pageSize < 1) errors.push({ field: 'pageSize', messages: ['must be at least 1.'] });
-  if (args.ordering != null && !/^-?[a-z_]{1,64}$/.test(args.ordering)) errors.push({ field: 'ordering', messages: ['must be a field name, optionally prefixed with "-".'] });
+  if (args.ordering != null && !/^-?[a-z_]{1,64}$/.test(args.ordering))
+    errors.push({ field: 'ordering', messages: ['must be a field name, optionally prefixed with "-".'] });
   if (errors.length > 0) throw badUserInput(errors);
   return {
     ...(args.page != null ? { page: args.page } : {}),

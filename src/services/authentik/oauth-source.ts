@@ -9,8 +9,16 @@ import { GROUP_MATCHING_MODES, isSlug, POLICY_ENGINE_MODES, PROVIDER_TYPES, SOUR
 import { expectShape } from '../../upstream/response.js';
 
 const PolicyEngineModeEnum = upstreamEnum('AuthentikPolicyEngineMode', POLICY_ENGINE_MODES);
-const UserMatchingModeEnum = upstreamEnum('AuthentikUserMatchingMode', USER_MATCHING_MODES, 'How the source decides whether an existing user is authenticated or a new one enrolled.');
-const GroupMatchingModeEnum = upstreamEnum('AuthentikGroupMatchingMode', GROUP_MATCHING_MODES, 'How the source decides whether an existing group is used or a new one created.');
+const UserMatchingModeEnum = upstreamEnum(
+  'AuthentikUserMatchingMode',
+  USER_MATCHING_MODES,
+  'How the source decides whether an existing user is authenticated or a new one enrolled.',
+);
+const GroupMatchingModeEnum = upstreamEnum(
+  'AuthentikGroupMatchingMode',
+  GROUP_MATCHING_MODES,
+  'How the source decides whether an existing group is used or a new one created.',
+);
 const ProviderTypeEnum = upstreamEnum('AuthentikProviderType', PROVIDER_TYPES);
 const ENUMS = enumRefs(
   [POLICY_ENGINE_MODES, PolicyEngineModeEnum],
@@ -154,7 +162,8 @@ const AuthentikSourceType = builder.objectRef<AuthentikSourceTypeShape>('Authent
 });
 
 export const AuthentikOAuthSource = builder.objectRef<AuthentikOAuthSourceShape>('AuthentikOAuthSource').implement({
-  description: 'An authentik OAuth source (login with GitHub, Google, any OpenID Connect provider, ...). The consumer secret is never readable.',
+  description:
+    'An authentik OAuth source (login with GitHub, Google, any OpenID Connect provider, ...). The consumer secret is never readable.',
   fields: (t) => ({
     id: t.exposeID('id', { description: "authentik's primary key (pk), a UUID." }),
     slug: t.exposeString('slug', { nullable: false, description: 'Internal source name, used in URLs.' }),
@@ -198,7 +207,8 @@ async function fetchSource(ctx: Context, slug: string): Promise<AuthentikOAuthSo
 // A key that is not an authentik slug is an unknown entity (null), not a request to send.
 builder.asEntity(AuthentikOAuthSource, {
   key: builder.selection<{ slug: string }>('slug'),
-  resolveReference: ({ slug }, ctx) => (isSlug(slug) ? ctx.entities.load('AuthentikOAuthSource', slug, () => fetchSource(ctx, slug)) : null),
+  resolveReference: ({ slug }, ctx) =>
+    isSlug(slug) ? ctx.entities.load('AuthentikOAuthSource', slug, () => fetchSource(ctx, slug)) : null,
 });
 
 builder.queryFields((t) => ({

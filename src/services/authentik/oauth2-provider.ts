@@ -8,14 +8,14 @@ import { checkPositiveInteger } from './path-args.js';
 import { CLIENT_TYPES, ISSUER_MODES, positiveInteger, PROVIDER_FIELDS, SUB_MODES } from './spec.js';
 import { expectShape } from '../../upstream/response.js';
 
-const ClientTypeEnum = upstreamEnum('AuthentikClientType', CLIENT_TYPES, 'Confidential clients can keep their credentials secret; public clients cannot.');
+const ClientTypeEnum = upstreamEnum(
+  'AuthentikClientType',
+  CLIENT_TYPES,
+  'Confidential clients can keep their credentials secret; public clients cannot.',
+);
 const SubModeEnum = upstreamEnum('AuthentikSubMode', SUB_MODES, 'What data is used as the unique user identifier (sub).');
 const IssuerModeEnum = upstreamEnum('AuthentikIssuerMode', ISSUER_MODES, 'How the issuer field of the ID token is filled.');
-const ENUMS = enumRefs(
-  [CLIENT_TYPES, ClientTypeEnum],
-  [SUB_MODES, SubModeEnum],
-  [ISSUER_MODES, IssuerModeEnum],
-);
+const ENUMS = enumRefs([CLIENT_TYPES, ClientTypeEnum], [SUB_MODES, SubModeEnum], [ISSUER_MODES, IssuerModeEnum]);
 
 const PROVIDERS: Resource = {
   collection: '/providers/oauth2/',

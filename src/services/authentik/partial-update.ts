@@ -20,7 +20,8 @@ export function enumRefs(...pairs: Array<[readonly string[], unknown]>): EnumRef
 export function partialUpdateInput(name: string, description: string, fields: WritableFields, enums: EnumRefs) {
   return builder.inputType(name, {
     description,
-    fields: (t) => Object.fromEntries(Object.entries(fields).map(([upstream, field]) => [camelCase(upstream), inputField(t, field, enums)])),
+    fields: (t) =>
+      Object.fromEntries(Object.entries(fields).map(([upstream, field]) => [camelCase(upstream), inputField(t, field, enums)])),
   });
 }
 

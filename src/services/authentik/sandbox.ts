@@ -35,7 +35,6 @@ import {
  * partial updates that ignore unknown and read-only keys, authentik's own pagination object.
  */
 
-
 // ---- stored resources ----
 
 /** OAuth2Provider without its read-only derived fields, plus the write-only client_secret. */
@@ -374,7 +373,24 @@ type Validated = { ok: true; value: unknown } | { ok: false; errors: string[] };
 
 const NOT_NULL = 'This field may not be null.';
 const TRUE_VALUES: readonly unknown[] = [true, 1, 't', 'T', 'y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON', '1'];
-const FALSE_VALUES: readonly unknown[] = [false, 0, 'f', 'F', 'n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF', '0'];
+const FALSE_VALUES: readonly unknown[] = [
+  false,
+  0,
+  'f',
+  'F',
+  'n',
+  'N',
+  'no',
+  'No',
+  'NO',
+  'false',
+  'False',
+  'FALSE',
+  'off',
+  'Off',
+  'OFF',
+  '0',
+];
 
 /** Python's name for a JSON value's type, as DRF messages print it. */
 function pythonType(value: unknown): string {
@@ -393,7 +409,11 @@ function pythonStr(value: unknown): string {
 
 /** Django's UUID parsing: hyphens, braces and a urn:uuid: prefix are optional. */
 function canonicalUuid(text: string): string | undefined {
-  const hex = text.replaceAll('urn:', '').replaceAll('uuid:', '').replace(/^[{}]+|[{}]+$/g, '').replaceAll('-', '');
+  const hex = text
+    .replaceAll('urn:', '')
+    .replaceAll('uuid:', '')
+    .replace(/^[{}]+|[{}]+$/g, '')
+    .replaceAll('-', '');
   if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
   const h = hex.toLowerCase();
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
@@ -408,7 +428,8 @@ function validateString(spec: Extract<FieldSpec, { kind: 'string' }>, raw: unkno
   if (spec.maxLength !== undefined && [...value].length > spec.maxLength) {
     errors.push(`Ensure this field has no more than ${spec.maxLength} characters.`);
   }
-  if (spec.slug && !SLUG_PATTERN.test(value)) errors.push('Enter a valid \u201cslug\u201d consisting of letters, numbers, underscores or hyphens.');
+  if (spec.slug && !SLUG_PATTERN.test(value))
+    errors.push('Enter a valid \u201cslug\u201d consisting of letters, numbers, underscores or hyphens.');
   if (spec.timedelta && !TIMEDELTA.test(value)) errors.push(`${value} is not in the correct format of 'hours=3;minutes=1'.`);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
 }
@@ -460,7 +481,10 @@ function validateField(spec: FieldSpec, raw: unknown): Validated {
 type FieldErrors = Record<string, string[]>;
 
 /** Validates the known writable keys of a partial update; every other key is ignored, as DRF does. */
-function validatePartial(specs: Readonly<Record<string, FieldSpec>>, body: unknown): { values: Record<string, unknown> } | { errors: FieldErrors } {
+function validatePartial(
+  specs: Readonly<Record<string, FieldSpec>>,
+  body: unknown,
+): { values: Record<string, unknown> } | { errors: FieldErrors } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { errors: { non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonType(body)}.`] } };
   }
@@ -573,9 +597,20 @@ function applyFilters(rows: Row[], query: URLSearchParams, filters: Readonly<Rec
 
 /** DRF SearchFilter: every whitespace- or comma-separated term must occur in one of the fields. */
 function search(rows: Row[], term: string | null, fields: readonly string[]): Row[] {
-  const terms = (term ?? '').replaceAll('\0', '').replaceAll(',', ' ').split(/\s+/).filter(Boolean).map((t) => t.toLowerCase());
+  const terms = (term ?? '')
+    .replaceAll('\0', '')
+    .replaceAll(',', ' ')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((t) => t.toLowerCase());
   return rows.filter((row) =>
-    terms.every((t) => fields.some((field) => String(row[field] ?? '').toLowerCase().includes(t))),
+    terms.every((t) =>
+      fields.some((field) =>
+        String(row[field] ?? '')
+          .toLowerCase()
+          .includes(t),
+      ),
+    ),
   );
 }
 
@@ -676,8 +711,31 @@ async function readPatchBody(req: IncomingMessage): Promise<{ ok: true; value: u
 
 // ---- the API ----
 
-const PROVIDER_ORDERING = ['pk', 'name', 'client_id', 'client_type', 'include_claims_in_id_token', 'redirect_uris', 'sub_mode', 'issuer_mode', 'access_code_validity', 'access_token_validity', 'refresh_token_validity'];
-const SOURCE_ORDERING = ['pk', 'name', 'slug', 'enabled', 'provider_type', 'policy_engine_mode', 'user_matching_mode', 'group_matching_mode', 'consumer_key', 'additional_scopes'];
+const PROVIDER_ORDERING = [
+  'pk',
+  'name',
+  'client_id',
+  'client_type',
+  'include_claims_in_id_token',
+  'redirect_uris',
+  'sub_mode',
+  'issuer_mode',
+  'access_code_validity',
+  'access_token_validity',
+  'refresh_token_validity',
+];
+const SOURCE_ORDERING = [
+  'pk',
+  'name',
+  'slug',
+  'enabled',
+  'provider_type',
+  'policy_engine_mode',
+  'user_matching_mode',
+  'group_matching_mode',
+  'consumer_key',
+  'additional_scopes',
+];
 
 export function createAuthentikApi(token: string): VendorApi {
   const providers = new Map<number, StoredProvider>(structuredClone(PROVIDER_SEED).map((p) => [p.pk, p]));

@@ -14,8 +14,20 @@ export const POLICY_ENGINE_MODES = ['all', 'any'] as const;
 export const USER_MATCHING_MODES = ['identifier', 'email_link', 'email_deny', 'username_link', 'username_deny'] as const;
 export const GROUP_MATCHING_MODES = ['identifier', 'name_link', 'name_deny'] as const;
 export const PROVIDER_TYPES = [
-  'apple', 'openidconnect', 'azuread', 'discord', 'facebook', 'github', 'gitlab',
-  'google', 'mailcow', 'okta', 'patreon', 'reddit', 'twitch', 'twitter',
+  'apple',
+  'openidconnect',
+  'azuread',
+  'discord',
+  'facebook',
+  'github',
+  'gitlab',
+  'google',
+  'mailcow',
+  'okta',
+  'patreon',
+  'reddit',
+  'twitch',
+  'twitter',
 ] as const;
 
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
@@ -81,7 +93,13 @@ export const PROVIDER_FIELDS: WritableFields = {
 export const SOURCE_FIELDS: WritableFields = {
   name: { schema: { type: 'string', minLength: 1 }, description: "Source's display name." },
   slug: {
-    schema: { type: 'string', minLength: 1, maxLength: SLUG_MAX_LENGTH, pattern: SLUG_PATTERN, patternHint: 'may contain only letters, digits, "-" and "_".' },
+    schema: {
+      type: 'string',
+      minLength: 1,
+      maxLength: SLUG_MAX_LENGTH,
+      pattern: SLUG_PATTERN,
+      patternHint: 'may contain only letters, digits, "-" and "_".',
+    },
     description: 'Internal source name, used in URLs. Changing it moves the source to the new slug.',
   },
   enabled: { schema: { type: 'boolean' } },

@@ -163,4 +163,3 @@ builder.mutationField('patchOAuthClient', (t) =>
     },
   }),
 );
-

@@ -25,7 +25,6 @@ import { PATCH_RULES, PATCHABLE_NOT_SHOWN, type AccessType, type ClientType, typ
  * GET /oauth-clients, GET and PATCH /oauth-clients/{id}, under the API root /beta.
  */
 
-
 /** GetOAuthClientResponse. */
 export interface IdentityNowOAuthClient {
   id: string;
@@ -148,7 +147,9 @@ function errorDto(status: number, detailCode: string, text: string, causes?: str
 }
 
 function badRequest(cause: string): Reply {
-  return errorDto(400, '400.1 Bad Request Content', 'The request was syntactically correct but its content is semantically invalid.', [cause]);
+  return errorDto(400, '400.1 Bad Request Content', 'The request was syntactically correct but its content is semantically invalid.', [
+    cause,
+  ]);
 }
 
 const notFound = () => errorDto(404, '404 Not found', 'The server did not find a current representation for the target resource.');

@@ -85,7 +85,8 @@ builder.mutationField('patchLaunchDarklyOAuthClient', (t) =>
   t.field({
     type: LaunchDarklyOAuthClient,
     nullable: false,
-    description: 'Applies a JSON Patch to a LaunchDarkly OAuth client (PATCH /api/v2/oauth/clients/{clientId}). Only /name, /description and /redirectUri may be patched.',
+    description:
+      'Applies a JSON Patch to a LaunchDarkly OAuth client (PATCH /api/v2/oauth/clients/{clientId}). Only /name, /description and /redirectUri may be patched.',
     args: {
       id: t.arg.id({ required: true }),
       ops: t.arg({ type: [JsonPatchOperationInput], required: true }),

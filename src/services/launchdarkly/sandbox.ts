@@ -66,7 +66,10 @@ const SEED: StoredClient[] = [
 
 /** The only members the spec lets a patch touch. */
 const PATCHABLE = new Set(Object.keys(PATCH_RULES.fields).map((field) => `/${field}`));
-const ONLY = `only ${Object.keys(PATCH_RULES.fields).map((field) => `/${field}`).join(', ').replace(/, ([^,]*)$/, ' and $1')} may be patched`;
+const ONLY = `only ${Object.keys(PATCH_RULES.fields)
+  .map((field) => `/${field}`)
+  .join(', ')
+  .replace(/, ([^,]*)$/, ' and $1')} may be patched`;
 
 function error(status: number, code: string, message: string): Reply {
   return json(status, { code, message, id: randomUuid() });
@@ -99,14 +102,16 @@ function patchDocument(body: unknown): unknown {
 
 function opProblem(op: PatchOp): string | undefined {
   if (!PATCHABLE.has(op.path)) return `Path ${op.path} cannot be patched; ${ONLY}`;
-  if ((op.op === 'move' || op.op === 'copy') && op.from !== undefined && !PATCHABLE.has(op.from)) return `Path ${op.from} cannot be patched; ${ONLY}`;
+  if ((op.op === 'move' || op.op === 'copy') && op.from !== undefined && !PATCHABLE.has(op.from))
+    return `Path ${op.from} cannot be patched; ${ONLY}`;
   return undefined;
 }
 
 function resultProblem(client: Record<string, unknown>): string | undefined {
   for (const [field, { schema, removable }] of Object.entries(PATCH_RULES.fields)) {
     if (removable && !(field in client)) continue;
-    if (checkValue(client[field], schema) !== undefined) return removable ? `${field} must be a string` : `${field} is required and must be a string`;
+    if (checkValue(client[field], schema) !== undefined)
+      return removable ? `${field} must be a string` : `${field} is required and must be a string`;
   }
   return undefined;
 }
