@@ -1,4 +1,5 @@
 import type { Caller } from './auth/authenticator.js';
+import type { WriteJournal } from './changes/write.js';
 import type { OperationLimits } from './config.js';
 import type { EntityLoader } from './entity-loader.js';
 import { gatewayError } from './errors.js';
@@ -22,6 +23,8 @@ export interface Context {
   trace: RequestTrace;
   /** Who sent the request; undefined only when authentication did not run, which the scope check refuses. */
   caller: Caller | undefined;
+  /** Shared: where every mutation's write is recorded (the audit trail). */
+  journal: WriteJournal;
   /** Per request: the credentials the caller sent for it, by upstream. Never logged. */
   callerCredentials: Partial<Record<ServiceId, CallerCredential>>;
 }

@@ -46,8 +46,13 @@ declare module 'graphql' {
     fieldErrors?: FieldError[];
     retryAfter?: number;
     limit?: LimitInfo;
+    /** After a write that failed: whether it was applied, as far as the gateway could tell. */
+    outcome?: WriteOutcomeCode;
   }
 }
+
+/** What became of a write that failed ambiguously; NOT_APPLIED also when it provably was never sent. */
+export type WriteOutcomeCode = 'APPLIED' | 'NOT_APPLIED' | 'UNKNOWN';
 
 /** Which operation limit a refused request went over (see Config['limits']). */
 export interface LimitInfo {
@@ -59,6 +64,7 @@ export interface GatewayErrorDetails {
   upstream?: UpstreamInfo;
   fieldErrors?: FieldError[];
   retryAfter?: number;
+  outcome?: WriteOutcomeCode;
 }
 
 export function gatewayError(code: ErrorCode, message: string, details: GatewayErrorDetails = {}): GraphQLError {
@@ -66,6 +72,7 @@ export function gatewayError(code: ErrorCode, message: string, details: GatewayE
   if (details.upstream) extensions.upstream = details.upstream;
   if (details.fieldErrors && details.fieldErrors.length > 0) extensions.fieldErrors = details.fieldErrors;
   if (details.retryAfter !== undefined) extensions.retryAfter = details.retryAfter;
+  if (details.outcome !== undefined) extensions.outcome = details.outcome;
   return new GraphQLError(message, { extensions });
 }
 

@@ -1,6 +1,7 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { API_KEY_HEADER, callerAuthenticator } from './auth/authenticator.js';
 import { callerAuth, callerOf } from './auth/plugin.js';
+import { NO_JOURNAL, type WriteJournal } from './changes/write.js';
 import type { Config } from './config.js';
 import { callerCredentials, type Context } from './context.js';
 import { EntityLoader } from './entity-loader.js';
@@ -66,6 +67,8 @@ export interface Gateway {
 export interface GatewayOptions {
   /** The time source for token expiry; tests move it forward instead of waiting. */
   clock?: Clock;
+  /** Where writes are recorded; none by default. */
+  journal?: WriteJournal;
 }
 
 export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
@@ -76,6 +79,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     if (service) upstreams[vendor.id] = new UpstreamClient(vendor.id, service, vendor.auth.scheme, config.upstream, pools, options.clock);
   }
   const { limits } = config;
+  const journal = options.journal ?? NO_JOURNAL;
   const healthCheckEndpoint = '/health';
 
   const yoga = createYoga<Record<string, never>, Context>({
@@ -86,6 +90,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       limits,
       trace: traceOf(request) ?? new RequestTrace(limits.maxUpstreamCalls),
       caller: callerOf(request),
+      journal,
       entities: new EntityLoader(),
       callerCredentials: callerCredentials(request.headers, CALLER_CREDENTIAL_HEADERS),
     }),

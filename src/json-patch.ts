@@ -1,5 +1,6 @@
 import jsonpatch from 'fast-json-patch';
 import { builder } from './builder.js';
+import type { FieldChange } from './changes/write.js';
 import { badUserInput, gatewayError, type FieldError } from './errors.js';
 import { parsePointer } from './json-pointer.js';
 import { checkValue, type ValueSchema } from './value-schema.js';
@@ -196,6 +197,16 @@ export function rehearsePatch(document: unknown, ops: ReadonlyArray<PatchOperati
       },
     ]);
   }
+}
+
+/** A checked patch as the audit trail records it: the member each operation changes, and the value it leaves there. */
+export function patchChanges(ops: ReadonlyArray<PatchOperation>): FieldChange[] {
+  return ops
+    .filter((op) => op.op !== 'test')
+    .map((op) => ({
+      field: op.path.slice(1),
+      after: op.op === 'remove' ? null : op.op === 'move' || op.op === 'copy' ? { [op.op]: op.from } : op.value,
+    }));
 }
 
 /**

@@ -184,16 +184,18 @@ export class UpstreamClient {
     const details = { upstream, ...(retryAfter !== undefined ? { retryAfter } : {}) };
     const mayHaveApplied = write ? '; the change may or may not have been applied' : '';
     const notSent = write ? '; the change was not sent' : '';
+    // A write that never left is known not to have been applied.
+    const unsent = write ? { ...details, outcome: 'NOT_APPLIED' as const } : details;
     switch (ex.failure) {
       case 'notSent':
         if (ex.code === 'UND_ERR_CONNECT_TIMEOUT')
-          return gatewayError('UPSTREAM_TIMEOUT', `${this.service} did not accept a connection in time${notSent}.`, details);
-        return gatewayError('UPSTREAM_UNAVAILABLE', `${this.service} could not be reached${notSent}.`, details);
+          return gatewayError('UPSTREAM_TIMEOUT', `${this.service} did not accept a connection in time${notSent}.`, unsent);
+        return gatewayError('UPSTREAM_UNAVAILABLE', `${this.service} could not be reached${notSent}.`, unsent);
       case 'expired':
         return gatewayError(
           'UPSTREAM_TIMEOUT',
           `The request to ${this.service} waited for a free connection until its deadline and was not sent${write ? ', so nothing was changed' : ''}.`,
-          details,
+          unsent,
         );
       case 'timeout':
         return gatewayError(

@@ -3,7 +3,8 @@ import { upstreamOf, type Context } from '../../context.js';
 import { asObject, bool, enumValue, json, str, strList, upstreamEnum } from '../../upstream-values.js';
 import { list, partialUpdate, retrieve, type Resource } from './client.js';
 import { listArgs, listParams, results } from './list-args.js';
-import { enumRefs, graphqlNames, partialUpdateBody, partialUpdateInput } from './partial-update.js';
+import { runWrite } from '../../changes/write.js';
+import { bodyChanges, enumRefs, graphqlNames, partialUpdateBody, partialUpdateInput } from './partial-update.js';
 import { checkSlug } from './path-args.js';
 import { GROUP_MATCHING_MODES, isSlug, POLICY_ENGINE_MODES, PROVIDER_TYPES, SOURCE_FIELDS, USER_MATCHING_MODES } from './spec.js';
 import { expectShape } from '../../upstream/response.js';
@@ -239,11 +240,13 @@ builder.mutationField('updateOAuthSource', (t) =>
       slug: t.arg.string({ required: true }),
       input: t.arg({ type: UpdateOAuthSourceInput, required: true }),
     },
-    resolve: async (_root, args, ctx) => {
-      const slug = checkSlug(args.slug, 'slug');
-      const body = partialUpdateBody(args.input as Record<string, unknown>, SOURCE_FIELDS);
-      const updated = await partialUpdate(upstreamOf(ctx, 'authentik', SOURCES.partialUpdate), SOURCES, slug, body);
-      return requireSource(updated, SOURCES.partialUpdate);
-    },
+    resolve: (_root, args, ctx) =>
+      runWrite(ctx, { service: 'authentik', operation: SOURCES.partialUpdate, resourceId: args.slug }, async (write) => {
+        const slug = checkSlug(args.slug, 'slug');
+        const body = partialUpdateBody(args.input as Record<string, unknown>, SOURCE_FIELDS);
+        write.changes = bodyChanges(body, SOURCE_FIELDS);
+        const updated = await partialUpdate(write.upstream(), SOURCES, slug, body);
+        return requireSource(updated, SOURCES.partialUpdate);
+      }),
   }),
 );

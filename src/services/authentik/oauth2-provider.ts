@@ -3,7 +3,8 @@ import { upstreamOf, type Context } from '../../context.js';
 import { asObject, bool, enumValue, int, str, strList, upstreamEnum } from '../../upstream-values.js';
 import { list, partialUpdate, retrieve, type Resource } from './client.js';
 import { listArgs, listParams, results } from './list-args.js';
-import { enumRefs, graphqlNames, partialUpdateBody, partialUpdateInput } from './partial-update.js';
+import { runWrite } from '../../changes/write.js';
+import { bodyChanges, enumRefs, graphqlNames, partialUpdateBody, partialUpdateInput } from './partial-update.js';
 import { checkPositiveInteger } from './path-args.js';
 import { CLIENT_TYPES, ISSUER_MODES, positiveInteger, PROVIDER_FIELDS, SUB_MODES } from './spec.js';
 import { expectShape } from '../../upstream/response.js';
@@ -169,11 +170,13 @@ builder.mutationField('updateOAuth2Provider', (t) =>
       id: t.arg.id({ required: true }),
       input: t.arg({ type: UpdateOAuth2ProviderInput, required: true }),
     },
-    resolve: async (_root, args, ctx) => {
-      const id = checkPositiveInteger(String(args.id), 'id');
-      const body = partialUpdateBody(args.input as Record<string, unknown>, PROVIDER_FIELDS);
-      const updated = await partialUpdate(upstreamOf(ctx, 'authentik', PROVIDERS.partialUpdate), PROVIDERS, id, body);
-      return requireProvider(updated, PROVIDERS.partialUpdate);
-    },
+    resolve: (_root, args, ctx) =>
+      runWrite(ctx, { service: 'authentik', operation: PROVIDERS.partialUpdate, resourceId: String(args.id) }, async (write) => {
+        const id = checkPositiveInteger(String(args.id), 'id');
+        const body = partialUpdateBody(args.input as Record<string, unknown>, PROVIDER_FIELDS);
+        write.changes = bodyChanges(body, PROVIDER_FIELDS);
+        const updated = await partialUpdate(write.upstream(), PROVIDERS, id, body);
+        return requireProvider(updated, PROVIDERS.partialUpdate);
+      }),
   }),
 );

@@ -1,5 +1,6 @@
 import type { EnumRef, InputFieldBuilder } from '@pothos/core';
 import { builder, type Types } from '../../builder.js';
+import { SECRET_MARKER, type FieldChange } from '../../changes/write.js';
 import { badUserInput, type FieldError } from '../../errors.js';
 import { checkValue, type ValueSchema } from '../../value-schema.js';
 import { camelCase } from './client.js';
@@ -74,6 +75,13 @@ export function partialUpdateBody(input: Record<string, unknown>, fields: Writab
   if (errors.length > 0) throw badUserInput(errors);
   if (Object.keys(body).length === 0) throw badUserInput([{ field: 'input', messages: ['Name at least one field to change.'] }]);
   return body;
+}
+
+/** The body's fields as the audit trail records them: GraphQL names, secrets masked. */
+export function bodyChanges(body: Record<string, unknown>, fields: WritableFields): FieldChange[] {
+  return namePairs(fields)
+    .filter(([upstream]) => Object.hasOwn(body, upstream))
+    .map(([upstream, gqlName, field]) => ({ field: gqlName, after: field.secret ? SECRET_MARKER : body[upstream] }));
 }
 
 // Computed once per resource: a regex replace per writable field on every update showed in profiles.

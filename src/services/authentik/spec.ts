@@ -57,6 +57,8 @@ export const TIMEDELTA: StringCheck = {
 export interface WritableField {
   schema: ValueSchema;
   description?: string;
+  /** Write-only, and never shown in a log, an error, a plan or an audit event. */
+  secret?: boolean;
 }
 
 export type WritableFields = Readonly<Record<string, WritableField>>;
@@ -77,7 +79,7 @@ export const PROVIDER_FIELDS: WritableFields = {
   property_mappings: { schema: { type: 'array', items: UUID } },
   client_type: { schema: { type: 'enum', values: CLIENT_TYPES } },
   client_id: { schema: { type: 'string', minLength: 1, maxLength: 255 } },
-  client_secret: { schema: { type: 'string', maxLength: 255 }, description: 'Write-only: never returned.' },
+  client_secret: { schema: { type: 'string', maxLength: 255 }, secret: true, description: 'Write-only: never returned.' },
   access_code_validity: { schema: DURATION, description: `Access codes not valid on or after now + this. ${DURATION_HELP}` },
   access_token_validity: { schema: DURATION, description: `Tokens not valid on or after now + this. ${DURATION_HELP}` },
   refresh_token_validity: { schema: DURATION, description: `Refresh tokens not valid on or after now + this. ${DURATION_HELP}` },
@@ -117,7 +119,7 @@ export const SOURCE_FIELDS: WritableFields = {
   access_token_url: { schema: URL_255, description: 'URL authentik uses to retrieve tokens.' },
   profile_url: { schema: URL_255, description: 'URL authentik uses to get user information.' },
   consumer_key: { schema: { type: 'string', minLength: 1 } },
-  consumer_secret: { schema: { type: 'string', minLength: 1 }, description: 'Write-only: never returned.' },
+  consumer_secret: { schema: { type: 'string', minLength: 1 }, secret: true, description: 'Write-only: never returned.' },
   additional_scopes: { schema: { type: 'string' } },
   oidc_well_known_url: { schema: { type: 'string' } },
   oidc_jwks_url: { schema: { type: 'string' } },

@@ -1,7 +1,8 @@
 import { builder } from '../../builder.js';
 import { upstreamOf, type Context } from '../../context.js';
 import { gatewayError } from '../../errors.js';
-import { checkPatch, JsonPatchOperationInput, sendPatch, type PatchOperation } from '../../json-patch.js';
+import { runWrite } from '../../changes/write.js';
+import { checkPatch, JsonPatchOperationInput, patchChanges, sendPatch, type PatchOperation } from '../../json-patch.js';
 import { checkId, isId } from '../../path-args.js';
 import { asObject, bool, dateTime, enumList, enumValue, int, str, strList, type Raw } from '../../upstream-values.js';
 import { getOauthClient, listOauthClients, patchOauthClient } from './client.js';
@@ -142,24 +143,26 @@ builder.mutationField('patchOAuthClient', (t) =>
       id: t.arg.id({ required: true }),
       ops: t.arg({ type: [JsonPatchOperationInput], required: true }),
     },
-    resolve: async (_root, args, ctx) => {
-      const id = checkId(String(args.id), 'id');
-      const ops = checkPatch(args.ops as PatchOperation[], PATCH_RULES, ctx.limits.maxPatchOps);
-      const http = upstreamOf(ctx, 'identitynow', 'patchOauthClient');
-      const body = await sendPatch(ops, {
-        // The document the TEST operations are rehearsed on must be a client, like any answer.
-        current: async () => {
-          const body = await getOauthClient(http, id);
-          if (body !== undefined) requireClient(body, 'getOauthClient');
-          return body;
-        },
-        notFound: () =>
-          gatewayError('NOT_FOUND', `IdentityNow has no OAuth client ${id}.`, {
-            upstream: { service: 'identitynow', status: 404, operation: 'getOauthClient' },
-          }),
-        send: () => patchOauthClient(http, id, ops),
-      });
-      return requireClient(body, 'patchOauthClient');
-    },
+    resolve: (_root, args, ctx) =>
+      runWrite(ctx, { service: 'identitynow', operation: 'patchOauthClient', resourceId: String(args.id) }, async (write) => {
+        const id = checkId(String(args.id), 'id');
+        const ops = checkPatch(args.ops as PatchOperation[], PATCH_RULES, ctx.limits.maxPatchOps);
+        write.changes = patchChanges(ops);
+        const http = write.upstream();
+        const body = await sendPatch(ops, {
+          // The document the TEST operations are rehearsed on must be a client, like any answer.
+          current: async () => {
+            const body = await getOauthClient(http, id);
+            if (body !== undefined) requireClient(body, 'getOauthClient');
+            return body;
+          },
+          notFound: () =>
+            gatewayError('NOT_FOUND', `IdentityNow has no OAuth client ${id}.`, {
+              upstream: { service: 'identitynow', status: 404, operation: 'getOauthClient' },
+            }),
+          send: () => patchOauthClient(http, id, ops),
+        });
+        return requireClient(body, 'patchOauthClient');
+      }),
   }),
 );

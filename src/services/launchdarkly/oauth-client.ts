@@ -1,7 +1,8 @@
 import { builder } from '../../builder.js';
 import { upstreamOf, type Context } from '../../context.js';
 import { gatewayError } from '../../errors.js';
-import { checkPatch, JsonPatchOperationInput, sendPatch, type PatchOperation } from '../../json-patch.js';
+import { runWrite } from '../../changes/write.js';
+import { checkPatch, JsonPatchOperationInput, patchChanges, sendPatch, type PatchOperation } from '../../json-patch.js';
 import { checkId, isId } from '../../path-args.js';
 import { asObject, dateTime, str } from '../../upstream-values.js';
 import { getOAuthClientById, getOAuthClients, patchOAuthClient } from './client.js';
@@ -91,24 +92,26 @@ builder.mutationField('patchLaunchDarklyOAuthClient', (t) =>
       id: t.arg.id({ required: true }),
       ops: t.arg({ type: [JsonPatchOperationInput], required: true }),
     },
-    resolve: async (_root, args, ctx) => {
-      const id = checkId(String(args.id), 'id');
-      const ops = checkPatch(args.ops as PatchOperation[], PATCH_RULES, ctx.limits.maxPatchOps);
-      const http = upstreamOf(ctx, 'launchdarkly', 'patchOAuthClient');
-      const body = await sendPatch(ops, {
-        // The document the TEST operations are rehearsed on must be a client, like any answer.
-        current: async () => {
-          const body = await getOAuthClientById(http, id);
-          if (body !== undefined) requireClient(body, 'getOAuthClientById');
-          return body;
-        },
-        notFound: () =>
-          gatewayError('NOT_FOUND', `LaunchDarkly has no OAuth client ${id}.`, {
-            upstream: { service: 'launchdarkly', status: 404, operation: 'getOAuthClientById' },
-          }),
-        send: () => patchOAuthClient(http, id, ops),
-      });
-      return requireClient(body, 'patchOAuthClient');
-    },
+    resolve: (_root, args, ctx) =>
+      runWrite(ctx, { service: 'launchdarkly', operation: 'patchOAuthClient', resourceId: String(args.id) }, async (write) => {
+        const id = checkId(String(args.id), 'id');
+        const ops = checkPatch(args.ops as PatchOperation[], PATCH_RULES, ctx.limits.maxPatchOps);
+        write.changes = patchChanges(ops);
+        const http = write.upstream();
+        const body = await sendPatch(ops, {
+          // The document the TEST operations are rehearsed on must be a client, like any answer.
+          current: async () => {
+            const body = await getOAuthClientById(http, id);
+            if (body !== undefined) requireClient(body, 'getOAuthClientById');
+            return body;
+          },
+          notFound: () =>
+            gatewayError('NOT_FOUND', `LaunchDarkly has no OAuth client ${id}.`, {
+              upstream: { service: 'launchdarkly', status: 404, operation: 'getOAuthClientById' },
+            }),
+          send: () => patchOAuthClient(http, id, ops),
+        });
+        return requireClient(body, 'patchOAuthClient');
+      }),
   }),
 );
