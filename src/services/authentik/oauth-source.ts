@@ -3,10 +3,20 @@ import { upstreamOf, type Context } from '../../context.js';
 import { asObject, bool, enumValue, json, str, strList, upstreamEnum } from '../../upstream-values.js';
 import { list, partialUpdate, retrieve, type Resource } from './client.js';
 import { listArgs, listParams, results } from './list-args.js';
+import { VERSION_DESCRIPTION } from '../../changes/fields.js';
+import { digestVersion } from '../../changes/version.js';
 import { runWrite } from '../../changes/write.js';
 import { bodyChanges, enumRefs, graphqlNames, partialUpdateBody, partialUpdateInput } from './partial-update.js';
 import { checkSlug } from './path-args.js';
-import { GROUP_MATCHING_MODES, isSlug, POLICY_ENGINE_MODES, PROVIDER_TYPES, SOURCE_FIELDS, USER_MATCHING_MODES } from './spec.js';
+import {
+  GROUP_MATCHING_MODES,
+  isSlug,
+  POLICY_ENGINE_MODES,
+  PROVIDER_TYPES,
+  SOURCE_FIELDS,
+  SOURCE_SECRETS,
+  USER_MATCHING_MODES,
+} from './spec.js';
 import { expectShape } from '../../upstream/response.js';
 
 const PolicyEngineModeEnum = upstreamEnum('AuthentikPolicyEngineMode', POLICY_ENGINE_MODES);
@@ -86,6 +96,7 @@ export interface AuthentikOAuthSourceShape {
   oidcWellKnownUrl: string | null;
   oidcJwksUrl: string | null;
   oidcJwks: unknown;
+  version: string;
 }
 
 function toSourceType(value: unknown): AuthentikSourceTypeShape | null {
@@ -140,6 +151,8 @@ export function toOAuthSource(value: unknown): AuthentikOAuthSourceShape | undef
     oidcWellKnownUrl: str(raw.oidc_well_known_url),
     oidcJwksUrl: str(raw.oidc_jwks_url),
     oidcJwks: json(raw.oidc_jwks),
+    // authentik keeps no modification time for a source.
+    version: digestVersion(raw, SOURCE_SECRETS),
   };
 }
 
@@ -196,6 +209,7 @@ export const AuthentikOAuthSource = builder.objectRef<AuthentikOAuthSourceShape>
     oidcWellKnownUrl: t.exposeString('oidcWellKnownUrl'),
     oidcJwksUrl: t.exposeString('oidcJwksUrl'),
     oidcJwks: t.expose('oidcJwks', { type: 'JSON' }),
+    version: t.exposeString('version', { nullable: false, description: VERSION_DESCRIPTION }),
   }),
 });
 

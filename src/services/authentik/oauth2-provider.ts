@@ -3,10 +3,12 @@ import { upstreamOf, type Context } from '../../context.js';
 import { asObject, bool, enumValue, int, str, strList, upstreamEnum } from '../../upstream-values.js';
 import { list, partialUpdate, retrieve, type Resource } from './client.js';
 import { listArgs, listParams, results } from './list-args.js';
+import { VERSION_DESCRIPTION } from '../../changes/fields.js';
+import { digestVersion } from '../../changes/version.js';
 import { runWrite } from '../../changes/write.js';
 import { bodyChanges, enumRefs, graphqlNames, partialUpdateBody, partialUpdateInput } from './partial-update.js';
 import { checkPositiveInteger } from './path-args.js';
-import { CLIENT_TYPES, ISSUER_MODES, positiveInteger, PROVIDER_FIELDS, SUB_MODES } from './spec.js';
+import { CLIENT_TYPES, ISSUER_MODES, positiveInteger, PROVIDER_FIELDS, PROVIDER_SECRETS, SUB_MODES } from './spec.js';
 import { expectShape } from '../../upstream/response.js';
 
 const ClientTypeEnum = upstreamEnum(
@@ -58,6 +60,7 @@ export interface AuthentikOAuth2ProviderShape {
   subMode: (typeof SUB_MODES)[number] | null;
   issuerMode: (typeof ISSUER_MODES)[number] | null;
   jwksSources: string[] | null;
+  version: string;
 }
 
 /** OAuth2Provider → the GraphQL shape; `client_secret` is never read. Undefined without an integer pk. */
@@ -90,6 +93,8 @@ export function toOAuth2Provider(value: unknown): AuthentikOAuth2ProviderShape |
     subMode: enumValue(raw.sub_mode, SUB_MODES, 'AuthentikOAuth2Provider.subMode'),
     issuerMode: enumValue(raw.issuer_mode, ISSUER_MODES, 'AuthentikOAuth2Provider.issuerMode'),
     jwksSources: strList(raw.jwks_sources),
+    // authentik keeps no modification time for a provider.
+    version: digestVersion(raw, PROVIDER_SECRETS),
   };
 }
 
@@ -124,6 +129,7 @@ export const AuthentikOAuth2Provider = builder.objectRef<AuthentikOAuth2Provider
     subMode: t.expose('subMode', { type: SubModeEnum }),
     issuerMode: t.expose('issuerMode', { type: IssuerModeEnum }),
     jwksSources: t.exposeStringList('jwksSources', { nullable: { list: true, items: false } }),
+    version: t.exposeString('version', { nullable: false, description: VERSION_DESCRIPTION }),
   }),
 });
 

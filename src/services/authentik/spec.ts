@@ -63,6 +63,10 @@ export interface WritableField {
 
 export type WritableFields = Readonly<Record<string, WritableField>>;
 
+/** Members of the vendor's representations that hold a secret: never read, never in a version. */
+export const PROVIDER_SECRETS = ['client_secret'] as const;
+export const SOURCE_SECRETS = ['consumer_secret'] as const;
+
 const UUID = { type: 'string', format: 'uuid' } as const;
 const DURATION = { type: 'string', minLength: 1, check: TIMEDELTA } as const;
 const DURATION_HELP = 'Format: hours=1;minutes=2;seconds=3.';

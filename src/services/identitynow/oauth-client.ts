@@ -1,12 +1,14 @@
 import { builder } from '../../builder.js';
 import { upstreamOf, type Context } from '../../context.js';
 import { gatewayError } from '../../errors.js';
+import { VERSION_DESCRIPTION } from '../../changes/fields.js';
+import { digestVersion } from '../../changes/version.js';
 import { runWrite } from '../../changes/write.js';
 import { checkPatch, JsonPatchOperationInput, patchChanges, sendPatch, type PatchOperation } from '../../json-patch.js';
 import { checkId, isId } from '../../path-args.js';
 import { asObject, bool, dateTime, enumList, enumValue, int, str, strList, type Raw } from '../../upstream-values.js';
 import { getOauthClient, listOauthClients, patchOauthClient } from './client.js';
-import { ACCESS_TYPES, CLIENT_TYPES, GRANT_TYPES, PATCH_RULES } from './spec.js';
+import { ACCESS_TYPES, CLIENT_TYPES, GRANT_TYPES, PATCH_RULES, SECRET_MEMBERS } from './spec.js';
 import { expectShape, unexpectedBody } from '../../upstream/response.js';
 
 const GrantTypeEnum = builder.enumType('IdentityNowGrantType', { description: 'OAuth2 grant type.', values: GRANT_TYPES });
@@ -34,6 +36,7 @@ export interface IdentityNowOAuthClientShape {
   metadata: string | null;
   lastUsed: string | null;
   scope: string[] | null;
+  version: string;
 }
 
 /** GetOAuthClientResponse → the GraphQL shape; `secret` is never read. Undefined when the body has no id. */
@@ -62,6 +65,8 @@ export function toIdentityNowClient(value: unknown): IdentityNowOAuthClientShape
     metadata: str(raw.metadata),
     lastUsed: dateTime(raw.lastUsed),
     scope: strList(raw.scope),
+    // IdentityNow stamps every change in `modified`.
+    version: str(raw.modified) ?? digestVersion(raw, SECRET_MEMBERS),
   };
 }
 
@@ -96,6 +101,7 @@ export const IdentityNowOAuthClient = builder.objectRef<IdentityNowOAuthClientSh
     metadata: t.exposeString('metadata'),
     lastUsed: t.expose('lastUsed', { type: 'DateTime' }),
     scope: t.exposeStringList('scope', { nullable: { list: true, items: false } }),
+    version: t.exposeString('version', { nullable: false, description: VERSION_DESCRIPTION }),
   }),
 });
 

@@ -15,6 +15,9 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 export type AccessType = (typeof ACCESS_TYPES)[number];
 export type ClientType = (typeof CLIENT_TYPES)[number];
 
+/** Members of the vendor's representation that hold a secret: never read, never in a version. */
+export const SECRET_MEMBERS = ['secret'] as const;
+
 /** Patchable, but not a member of GetOAuthClientResponse: a client need not have it, and never shows it. */
 export const PATCHABLE_NOT_SHOWN = ['tenant'] as const;
 

@@ -1,12 +1,14 @@
 import { builder } from '../../builder.js';
 import { upstreamOf, type Context } from '../../context.js';
 import { gatewayError } from '../../errors.js';
+import { VERSION_DESCRIPTION } from '../../changes/fields.js';
+import { digestVersion } from '../../changes/version.js';
 import { runWrite } from '../../changes/write.js';
 import { checkPatch, JsonPatchOperationInput, patchChanges, sendPatch, type PatchOperation } from '../../json-patch.js';
 import { checkId, isId } from '../../path-args.js';
 import { asObject, dateTime, str } from '../../upstream-values.js';
 import { getOAuthClientById, getOAuthClients, patchOAuthClient } from './client.js';
-import { PATCH_RULES } from './spec.js';
+import { PATCH_RULES, SECRET_MEMBERS } from './spec.js';
 import { expectShape, unexpectedBody } from '../../upstream/response.js';
 
 export interface LaunchDarklyOAuthClientShape {
@@ -16,6 +18,7 @@ export interface LaunchDarklyOAuthClientShape {
   redirectUri: string | null;
   accountId: string | null;
   createdAt: string | null;
+  version: string;
 }
 
 /** The spec's Client → the GraphQL shape; `_clientSecret` is never read. Undefined without `_clientId`. */
@@ -30,6 +33,8 @@ export function toLaunchDarklyClient(value: unknown): LaunchDarklyOAuthClientSha
     redirectUri: str(raw.redirectUri),
     accountId: str(raw._accountId),
     createdAt: dateTime(raw._creationDate),
+    // LaunchDarkly keeps no modification time for a client.
+    version: digestVersion(raw, SECRET_MEMBERS),
   };
 }
 
@@ -46,6 +51,7 @@ export const LaunchDarklyOAuthClient = builder.objectRef<LaunchDarklyOAuthClient
     redirectUri: t.exposeString('redirectUri'),
     accountId: t.exposeString('accountId', { description: 'The account the client is registered under (_accountId).' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the client was created (_creationDate).' }),
+    version: t.exposeString('version', { nullable: false, description: VERSION_DESCRIPTION }),
   }),
 });
 

@@ -5,6 +5,9 @@ import type { PatchRules } from '../../json-patch.js';
  * gateway's input checks and by the sandbox's emulation.
  */
 
+/** Members of the vendor's representation that hold a secret: never read, never in a version. */
+export const SECRET_MEMBERS = ['_clientSecret'] as const;
+
 /** "Only name, description, and redirectUri may be patched"; the spec's Client requires name and redirectUri. */
 export const PATCH_RULES: PatchRules = {
   vendor: 'LaunchDarkly',
