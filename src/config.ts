@@ -29,6 +29,8 @@ export interface UpstreamLimits {
   maxResponseBytes: number;
   /** Connections per upstream origin; further requests wait for one, within their deadline. */
   maxConnections: number;
+  /** Deadline of reading a resource back after a write that failed in doubt. */
+  readBackTimeoutMs: number;
   retry: RetryPolicy;
 }
 
@@ -164,6 +166,7 @@ export function loadConfig(env: Env = process.env): Config {
       bodyTimeoutMs: int('UPSTREAM_BODY_TIMEOUT_MS', 8_000, 1, 300_000),
       maxResponseBytes: int('UPSTREAM_MAX_RESPONSE_BYTES', 5 * 1024 * 1024, 1024, 1024 ** 3),
       maxConnections: int('UPSTREAM_MAX_CONNECTIONS', 32, 1, 4096),
+      readBackTimeoutMs: int('UPSTREAM_READBACK_TIMEOUT_MS', 3_000, 1, 60_000),
       retry: {
         retries: int('UPSTREAM_RETRIES', 2, 0, 10),
         backoffMs: int('UPSTREAM_RETRY_BACKOFF_MS', 200, 0, 60_000),

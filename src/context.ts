@@ -20,6 +20,8 @@ export interface Context {
   /** Per request: the federation entity references it asked for. */
   entities: EntityLoader;
   limits: OperationLimits;
+  /** How long reading a resource back after a write in doubt may take. */
+  readBackTimeoutMs: number;
   trace: RequestTrace;
   /** Who sent the request; undefined only when authentication did not run, which the scope check refuses. */
   caller: Caller | undefined;

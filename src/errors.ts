@@ -48,6 +48,8 @@ declare module 'graphql' {
     limit?: LimitInfo;
     /** After a write that failed: whether it was applied, as far as the gateway could tell. */
     outcome?: WriteOutcomeCode;
+    /** On a CONFLICT from ifVersion: the version the resource has now. */
+    currentVersion?: string;
   }
 }
 
@@ -65,6 +67,7 @@ export interface GatewayErrorDetails {
   fieldErrors?: FieldError[];
   retryAfter?: number;
   outcome?: WriteOutcomeCode;
+  currentVersion?: string;
 }
 
 export function gatewayError(code: ErrorCode, message: string, details: GatewayErrorDetails = {}): GraphQLError {
@@ -73,6 +76,7 @@ export function gatewayError(code: ErrorCode, message: string, details: GatewayE
   if (details.fieldErrors && details.fieldErrors.length > 0) extensions.fieldErrors = details.fieldErrors;
   if (details.retryAfter !== undefined) extensions.retryAfter = details.retryAfter;
   if (details.outcome !== undefined) extensions.outcome = details.outcome;
+  if (details.currentVersion !== undefined) extensions.currentVersion = details.currentVersion;
   return new GraphQLError(message, { extensions });
 }
 

@@ -88,6 +88,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     context: ({ request }): Context => ({
       upstreams,
       limits,
+      readBackTimeoutMs: config.upstream.readBackTimeoutMs,
       trace: traceOf(request) ?? new RequestTrace(limits.maxUpstreamCalls),
       caller: callerOf(request),
       journal,

@@ -1,6 +1,5 @@
 import jsonpatch from 'fast-json-patch';
 import { builder } from './builder.js';
-import type { FieldChange } from './changes/write.js';
 import { badUserInput, gatewayError, type FieldError } from './errors.js';
 import { parsePointer } from './json-pointer.js';
 import { checkValue, type ValueSchema } from './value-schema.js';
@@ -197,30 +196,4 @@ export function rehearsePatch(document: unknown, ops: ReadonlyArray<PatchOperati
       },
     ]);
   }
-}
-
-/** A checked patch as the audit trail records it: the member each operation changes, and the value it leaves there. */
-export function patchChanges(ops: ReadonlyArray<PatchOperation>): FieldChange[] {
-  return ops
-    .filter((op) => op.op !== 'test')
-    .map((op) => ({
-      field: op.path.slice(1),
-      after: op.op === 'remove' ? null : op.op === 'move' || op.op === 'copy' ? { [op.op]: op.from } : op.value,
-    }));
-}
-
-/**
- * Sends a checked patch. A patch with TEST operations is first rehearsed on the resource as it is
- * now, so a failing test answers CONFLICT without a write being sent.
- */
-export async function sendPatch(
-  ops: ReadonlyArray<PatchOperation>,
-  io: { current(): Promise<unknown>; notFound(): Error; send(): Promise<unknown> },
-): Promise<unknown> {
-  if (ops.some((op) => op.op === 'test')) {
-    const current = await io.current();
-    if (current === undefined) throw io.notFound();
-    rehearsePatch(current, ops);
-  }
-  return io.send();
 }

@@ -83,8 +83,8 @@ it(`${WRITES} concurrent writes over ${CONNECTIONS} connections: none reaches th
     );
     expect(arrivals.has(answer.key)).toBe(false);
   }
-  // Every write the upstream saw, it saw before its caller had an answer.
-  expect(arrivals.size).toBe(applied.length + maybe.length);
+  // Every write the upstream saw, it saw before its caller had an answer (the GETs are read-backs after a timeout).
+  expect([...arrivals.keys()].filter((key) => key.startsWith('PATCH ')).length).toBe(applied.length + maybe.length);
   for (const answer of [...applied, ...maybe]) expect(arrivals.get(answer.key)!).toBeLessThan(answer.at);
 });
 

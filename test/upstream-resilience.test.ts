@@ -86,7 +86,11 @@ describe('timeouts are never retried, and a timed-out write may have happened', 
     stub.handle((_req, res) => silent(res));
     const error = await onlyError(PATCH);
     expect(error.extensions?.code).toBe('UPSTREAM_TIMEOUT');
-    expect(error.message).toBe('identitynow did not answer in time; the change may or may not have been applied.');
+    // Reading the client back times out as well, so the outcome stays unknown; the PATCH is never sent again.
+    expect(error.message).toBe(
+      'identitynow did not answer in time; the change may or may not have been applied. Reading it back could not tell whether it was applied; read the resource before sending it again.',
+    );
+    expect(error.extensions?.outcome).toBe('UNKNOWN');
     expect(sent('PATCH')).toBe(1);
   });
 
@@ -96,14 +100,22 @@ describe('timeouts are never retried, and a timed-out write may have happened', 
     expect(get.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', upstream: { status: 200 } });
     expect(get.message).toBe('identitynow did not finish its 200 answer in time.');
     const patch = await onlyError(PATCH);
-    expect(patch.message).toBe('identitynow did not finish its 200 answer in time; the change may or may not have been applied.');
-    expect([sent('GET'), sent('PATCH')]).toEqual([1, 1]);
+    expect(patch.message).toBe(
+      'identitynow did not finish its 200 answer in time; the change may or may not have been applied. Reading it back could not tell whether it was applied; read the resource before sending it again.',
+    );
+    // The second GET is the PATCH's read-back, which stalls the same way.
+    expect([sent('GET'), sent('PATCH')]).toEqual([2, 1]);
   });
 
   it('no answer at all: the overall deadline ends the call', async () => {
     // A server that accepts connections and never reads a byte; the headers timeout is longer than the deadline.
     const sockets: Socket[] = [];
-    const mute: Server = createServer((socket) => void sockets.push(socket));
+    // The request line of each request written, read but never answered.
+    const written: string[] = [];
+    const mute: Server = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('data', (chunk) => written.push(chunk.toString('latin1').split(' ', 1)[0]!));
+    });
     await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
     const port = (mute.address() as { port: number }).port;
     const deadline = await startGateway({
@@ -118,8 +130,11 @@ describe('timeouts are never retried, and a timed-out write may have happened', 
       expect(get.errors?.[0]?.extensions?.code).toBe('UPSTREAM_TIMEOUT');
       expect(get.errors?.[0]?.message).toBe('identitynow did not answer in time.');
       const patch = await deadline.gql(PATCH);
-      expect(patch.errors?.[0]?.message).toBe('identitynow did not answer in time; the change may or may not have been applied.');
-      expect(sockets).toHaveLength(2);
+      expect(patch.errors?.[0]?.message).toBe(
+        'identitynow did not answer in time; the change may or may not have been applied. Reading it back could not tell whether it was applied; read the resource before sending it again.',
+      );
+      // The GET, the PATCH, and the PATCH's read-back, each written once.
+      expect(written).toEqual(['GET', 'PATCH', 'GET']);
     } finally {
       await deadline.close();
       for (const socket of sockets) socket.destroy();
@@ -150,9 +165,11 @@ describe('a connection that breaks', () => {
     inTurn(resetMidBody, ok);
     const error = await onlyError(PATCH);
     expect(error.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    // The client read back (the next answer, `ok`) holds the name the PATCH set.
     expect(error.message).toBe(
-      'The connection to identitynow failed while it was answering 200; the change may or may not have been applied.',
+      'The connection to identitynow failed while it was answering 200; the change may or may not have been applied. Reading it back shows the change was applied; do not send it again.',
     );
+    expect(error.extensions?.outcome).toBe('APPLIED');
     expect(error.extensions?.retryAfter).toBeUndefined();
     expect(sent('PATCH')).toBe(1);
   });
@@ -161,7 +178,9 @@ describe('a connection that breaks', () => {
     inTurn((res) => res.socket!.resetAndDestroy(), ok);
     const error = await onlyError(PATCH);
     expect(error.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
-    expect(error.message).toBe('The connection to identitynow failed; the change may or may not have been applied.');
+    expect(error.message).toBe(
+      'The connection to identitynow failed; the change may or may not have been applied. Reading it back shows the change was applied; do not send it again.',
+    );
     expect(sent('PATCH')).toBe(1);
   });
 });

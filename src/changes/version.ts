@@ -13,7 +13,7 @@ export function digestVersion(representation: Record<string, unknown>, leaveOut:
 }
 
 /** JSON with object keys sorted at every level, so the same content always digests the same. */
-function canonical(value: unknown, leaveOut: ReadonlySet<string> = new Set()): string {
+export function canonical(value: unknown, leaveOut: ReadonlySet<string> = new Set()): string {
   if (Array.isArray(value)) return `[${value.map((item) => canonical(item)).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
     const keys = Object.keys(value)

@@ -33,6 +33,7 @@ export function requestTrace(options: { maxUpstreamCalls: number; healthCheckEnd
       const trace = traceOf(request);
       if (!trace) return;
       response.headers.set(REQUEST_ID_HEADER, trace.id);
+      if (trace.noStore) response.headers.set('cache-control', 'no-store');
       const path = new URL(request.url, 'http://localhost').pathname.slice(0, 200);
       const write = path === options.healthCheckEndpoint ? log.debug : log.info;
       write('request', {

@@ -20,6 +20,8 @@ export class RequestTrace implements UpstreamCallObserver {
   operationName?: string;
   operationType?: string;
   errorCodes: string[] = [];
+  /** The answer holds a secret a create or rotate made: no cache may keep it. */
+  noStore = false;
   private readonly startedAt = performance.now();
   private callsStarted = 0;
 

@@ -32,6 +32,8 @@ export interface UpstreamRequest {
   contentType?: string;
   /** Vendor headers such as an API version; never a credential (that is the client's job). */
   headers?: Record<string, string>;
+  /** A deadline shorter than the configured one (UPSTREAM_TIMEOUT_MS), for a read the caller waits on. */
+  timeoutMs?: number;
 }
 
 export interface UpstreamResponse {
@@ -139,6 +141,7 @@ export class UpstreamClient {
         ...(body !== undefined ? { body } : {}),
       },
       idempotent: req.method === 'GET',
+      ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
       deadline: 0,
       dispatchBy: 0,
       credentials,

@@ -1,5 +1,7 @@
 import type { RetryPolicy, ServiceId } from '../config.js';
 import { readAnswerBody, type AnswerBody } from './body.js';
+import { GraphQLError } from 'graphql';
+import { rewritten } from '../errors.js';
 import type { CredentialSource, Presented } from './credentials.js';
 import { exchange, type Exchange, type ExchangeRequest } from './exchange.js';
 import { Redactor } from './redact.js';
@@ -20,6 +22,8 @@ export interface Call {
   readonly request: ExchangeRequest;
   /** GETs and token requests: safe to send twice. */
   readonly idempotent: boolean;
+  /** A deadline shorter than the configured one. */
+  readonly timeoutMs?: number;
   /** Set by `deadline`: epoch ms when the call gives up, and after which nothing more is written. */
   deadline: number;
   dispatchBy: number;
@@ -84,7 +88,7 @@ const WRITE_ANSWER_MAX_MS = 1_000;
 export function deadline(timeoutMs: number, now: () => number = Date.now): Policy {
   const writeMargin = Math.min(WRITE_ANSWER_MAX_MS, Math.round(timeoutMs * WRITE_ANSWER_SHARE));
   return (next) => (call) => {
-    call.deadline = now() + timeoutMs;
+    call.deadline = now() + Math.min(timeoutMs, call.timeoutMs ?? timeoutMs);
     call.dispatchBy = call.idempotent ? call.deadline : call.deadline - writeMargin;
     return next(call);
   };
@@ -121,7 +125,7 @@ export function authorize(onRenewal: (call: Call) => void): Policy {
     const source = call.credentials;
     if (!source) return next(call);
     const send = async () => {
-      call.presented = await source.current();
+      call.presented = await presentedFor(call, source);
       const headers = call.presented ? { ...call.request.headers, authorization: call.presented.header } : call.request.headers;
       return next({ ...call, request: { ...call.request, headers } });
     };
@@ -136,6 +140,16 @@ export function authorize(onRenewal: (call: Call) => void): Policy {
     }
     return attempted;
   };
+}
+
+/** The credential, or the error of a token that could not be had: then nothing was sent, and a write says so. */
+async function presentedFor(call: Call, source: CredentialSource): Promise<Presented | undefined> {
+  try {
+    return await source.current();
+  } catch (error) {
+    if (call.idempotent || !(error instanceof GraphQLError)) throw error;
+    throw rewritten(error, error.message, { outcome: 'NOT_APPLIED' });
+  }
 }
 
 /**

@@ -34,6 +34,12 @@ export function jsonBody(res: UpstreamResponse, ctx: ResponseContext): unknown {
   throw upstreamFailure(res, ctx);
 }
 
+/** A 2xx answer whose body does not matter (a delete's 204), or the GraphQL error any other answer means. */
+export function accepted(res: UpstreamResponse, ctx: ResponseContext): void {
+  if (res.status >= 200 && res.status < 300) return;
+  throw upstreamFailure(res, ctx);
+}
+
 export function upstreamFailure(res: UpstreamResponse, ctx: ResponseContext): GraphQLError {
   const vendor = res.json !== undefined ? safeParse(ctx.parseError, res.json) : {};
   const code = res.status >= 300 && res.status < 400 ? 'UPSTREAM_ERROR' : codeForStatus(res.status);

@@ -77,6 +77,36 @@ export type AuthentikUserMatchingMode =
   | 'USERNAME_DENY'
   | 'USERNAME_LINK';
 
+/** A new LaunchDarkly OAuth 2.0 client (oauthClientPost). */
+export type CreateLaunchDarklyOAuthClientInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  /** An absolute URL, https as LaunchDarkly asks. */
+  redirectUri: Scalars['String']['input'];
+};
+
+/** A new IdentityNow API client (CreateOAuthClientRequest). name and description must be given, and may be null. */
+export type CreateOAuthClientInput = {
+  accessTokenValiditySeconds: Scalars['Int']['input'];
+  accessType: IdentityNowAccessType;
+  /** The name of the business the API client belongs to. */
+  businessName?: InputMaybe<Scalars['String']['input']>;
+  claimsSupported?: InputMaybe<Scalars['Boolean']['input']>;
+  description: Scalars['String']['input'];
+  enabled: Scalars['Boolean']['input'];
+  grantTypes: Array<IdentityNowGrantType>;
+  homepageUrl?: InputMaybe<Scalars['String']['input']>;
+  internal?: InputMaybe<Scalars['Boolean']['input']>;
+  name: Scalars['String']['input'];
+  /** Required, with at least one URI, with the AUTHORIZATION_CODE grant type. */
+  redirectUris?: InputMaybe<Array<Scalars['String']['input']>>;
+  refreshTokenValiditySeconds?: InputMaybe<Scalars['Int']['input']>;
+  /** Without one, IdentityNow gives the client sp:scopes:all: every right of its owner. */
+  scope?: InputMaybe<Array<Scalars['String']['input']>>;
+  strongAuthSupported?: InputMaybe<Scalars['Boolean']['input']>;
+  type?: InputMaybe<IdentityNowClientType>;
+};
+
 /** Online or offline use. */
 export type IdentityNowAccessType =
   | 'OFFLINE'
@@ -112,6 +142,14 @@ export type JsonPatchOperation = {
   value?: InputMaybe<Scalars['JSON']['input']>;
 };
 
+/** The fields of a LaunchDarkly OAuth client to change: each becomes a JSON Patch replace; a null description is removed. */
+export type UpdateLaunchDarklyOAuthClientInput = {
+  /** null removes it. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  redirectUri?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** The fields of an authentik OAuth2 provider to change; only the fields given are sent. null clears a nullable field. */
 export type UpdateOAuth2ProviderInput = {
   /** Access codes not valid on or after now + this. Format: hours=1;minutes=2;seconds=3. */
@@ -139,6 +177,23 @@ export type UpdateOAuth2ProviderInput = {
   /** Key (UUID) used to sign the tokens. */
   signingKey?: InputMaybe<Scalars['String']['input']>;
   subMode?: InputMaybe<AuthentikSubMode>;
+};
+
+/** The fields of an IdentityNow API client to change: each becomes a JSON Patch replace; null clears a nullable field. */
+export type UpdateOAuthClientInput = {
+  accessTokenValiditySeconds?: InputMaybe<Scalars['Int']['input']>;
+  accessType?: InputMaybe<IdentityNowAccessType>;
+  businessName?: InputMaybe<Scalars['String']['input']>;
+  claimsSupported?: InputMaybe<Scalars['Boolean']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  grantTypes?: InputMaybe<Array<IdentityNowGrantType>>;
+  homepageUrl?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  redirectUris?: InputMaybe<Array<Scalars['String']['input']>>;
+  refreshTokenValiditySeconds?: InputMaybe<Scalars['Int']['input']>;
+  strongAuthSupported?: InputMaybe<Scalars['Boolean']['input']>;
+  tenant?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** The fields of an authentik OAuth source to change; only the fields given are sent. null clears a nullable field. */
@@ -175,6 +230,12 @@ export type UpdateOAuthSourceInput = {
   userPathTemplate?: InputMaybe<Scalars['String']['input']>;
   userPropertyMappings?: InputMaybe<Array<Scalars['String']['input']>>;
 };
+
+/** An upstream vendor API the gateway serves. */
+export type UpstreamService =
+  | 'AUTHENTIK'
+  | 'IDENTITYNOW'
+  | 'LAUNCHDARKLY';
 
 export type ServiceSdlQueryVariables = Exact<{ [key: string]: never; }>;
 

@@ -1,7 +1,7 @@
 import type { Upstream } from '../../upstream/client.js';
 import type { PatchOperation } from '../../json-patch.js';
 import { upstreamPath, withQuery } from '../../upstream/path.js';
-import { asRecord, asString, jsonBody, type VendorError, type VendorErrorParser } from '../../upstream/response.js';
+import { accepted, asRecord, asString, jsonBody, type VendorError, type VendorErrorParser } from '../../upstream/response.js';
 
 /** REST calls of the IdentityNow beta API's OAuth clients, as its OpenAPI document describes them. */
 
@@ -29,6 +29,20 @@ export async function patchOauthClient(http: Upstream, id: string, ops: PatchOpe
     contentType: 'application/json-patch+json',
   });
   return jsonBody(res, { service: 'identitynow', operation, parseError: identityNowError('ops') });
+}
+
+/** POST /oauth-clients: CreateOAuthClientResponse, the only answer that holds the client's secret. */
+export async function createOauthClient(http: Upstream, body: Record<string, unknown>): Promise<unknown> {
+  const operation = 'createOauthClient';
+  const res = await http.request({ operation, method: 'POST', path: '/oauth-clients', body, contentType: 'application/json' });
+  return jsonBody(res, { service: 'identitynow', operation, parseError: identityNowError('input') });
+}
+
+/** DELETE /oauth-clients/{id}: 204. */
+export async function deleteOauthClient(http: Upstream, id: string): Promise<void> {
+  const operation = 'deleteOauthClient';
+  const res = await http.request({ operation, method: 'DELETE', path: upstreamPath`/oauth-clients/${id}` });
+  accepted(res, { service: 'identitynow', operation, parseError: identityNowError('id') });
 }
 
 /**

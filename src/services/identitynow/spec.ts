@@ -1,3 +1,4 @@
+import type { InputSpecs } from '../../changes/inputs.js';
 import type { PatchRules } from '../../json-patch.js';
 import { INT32 } from '../../value-schema.js';
 
@@ -43,3 +44,51 @@ export const PATCH_RULES: PatchRules = {
     claimsSupported: { schema: { type: 'boolean' } },
   },
 };
+
+/** CreateOAuthClientRequest: name, description and grantTypes are required yet nullable. */
+export const CREATE_FIELDS: InputSpecs = {
+  businessName: {
+    upstream: 'businessName',
+    schema: { type: 'string', nullable: true },
+    description: 'The name of the business the API client belongs to.',
+  },
+  homepageUrl: { upstream: 'homepageUrl', schema: { type: 'string', nullable: true } },
+  name: { upstream: 'name', schema: { type: 'string', nullable: true }, required: true },
+  description: { upstream: 'description', schema: { type: 'string', nullable: true }, required: true },
+  accessTokenValiditySeconds: { upstream: 'accessTokenValiditySeconds', schema: { type: 'integer', ...INT32 }, required: true },
+  refreshTokenValiditySeconds: { upstream: 'refreshTokenValiditySeconds', schema: { type: 'integer', ...INT32 } },
+  redirectUris: {
+    upstream: 'redirectUris',
+    schema: { type: 'array', nullable: true, items: { type: 'string' } },
+    description: 'Required, with at least one URI, with the AUTHORIZATION_CODE grant type.',
+  },
+  grantTypes: {
+    upstream: 'grantTypes',
+    schema: { type: 'array', nullable: true, items: { type: 'enum', values: GRANT_TYPES } },
+    required: true,
+  },
+  accessType: { upstream: 'accessType', schema: { type: 'enum', values: ACCESS_TYPES }, required: true },
+  type: { upstream: 'type', schema: { type: 'enum', values: CLIENT_TYPES } },
+  internal: { upstream: 'internal', schema: { type: 'boolean' } },
+  enabled: { upstream: 'enabled', schema: { type: 'boolean' }, required: true },
+  strongAuthSupported: { upstream: 'strongAuthSupported', schema: { type: 'boolean' } },
+  claimsSupported: { upstream: 'claimsSupported', schema: { type: 'boolean' } },
+  scope: {
+    upstream: 'scope',
+    schema: { type: 'array', nullable: true, items: { type: 'string' } },
+    description: 'Without one, IdentityNow gives the client sp:scopes:all: every right of its owner.',
+  },
+};
+
+/** The patchable fields as a typed input: each becomes a `replace` operation. */
+export const UPDATE_FIELDS: InputSpecs = Object.fromEntries(
+  Object.entries(PATCH_RULES.fields).map(([field, { schema }]) => [field, { upstream: field, schema }]),
+);
+
+/** "Provide one or more URIs when assigning the AUTHORIZATION_CODE grant type to a new OAuth Client." */
+export function redirectUrisProblem(grantTypes: unknown, redirectUris: unknown): string | undefined {
+  const wantsCode = Array.isArray(grantTypes) && grantTypes.includes('AUTHORIZATION_CODE');
+  return wantsCode && !(Array.isArray(redirectUris) && redirectUris.length > 0)
+    ? 'The AUTHORIZATION_CODE grant type needs at least one redirect URI.'
+    : undefined;
+}

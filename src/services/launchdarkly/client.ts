@@ -1,7 +1,7 @@
 import type { PatchOperation } from '../../json-patch.js';
 import type { Upstream } from '../../upstream/client.js';
 import { upstreamPath } from '../../upstream/path.js';
-import { asRecord, asString, jsonBody, type VendorError, type VendorErrorParser } from '../../upstream/response.js';
+import { accepted, asRecord, asString, jsonBody, type VendorError, type VendorErrorParser } from '../../upstream/response.js';
 
 /** REST calls of LaunchDarkly's OAuth 2.0 clients API, as its OpenAPI document describes them. */
 
@@ -33,6 +33,27 @@ export async function patchOAuthClient(http: Upstream, clientId: string, ops: Pa
     headers: HEADERS,
   });
   return jsonBody(res, { service: 'launchdarkly', operation, parseError: launchDarklyError('ops') });
+}
+
+/** POST /api/v2/oauth/clients: 201 with the Client, the only answer that holds its `_clientSecret`. */
+export async function createOAuth2Client(http: Upstream, body: Record<string, unknown>): Promise<unknown> {
+  const operation = 'createOAuth2Client';
+  const res = await http.request({
+    operation,
+    method: 'POST',
+    path: '/api/v2/oauth/clients',
+    body,
+    contentType: 'application/json',
+    headers: HEADERS,
+  });
+  return jsonBody(res, { service: 'launchdarkly', operation, parseError: launchDarklyError('input') });
+}
+
+/** DELETE /api/v2/oauth/clients/{clientId}: 204. */
+export async function deleteOAuthClient(http: Upstream, clientId: string): Promise<void> {
+  const operation = 'deleteOAuthClient';
+  const res = await http.request({ operation, method: 'DELETE', path: upstreamPath`/api/v2/oauth/clients/${clientId}`, headers: HEADERS });
+  accepted(res, { service: 'launchdarkly', operation, parseError: launchDarklyError('id') });
 }
 
 /** LaunchDarkly's error body: {code, message, id}. `field` is the GraphQL argument the request carried. */

@@ -1,3 +1,4 @@
+import type { InputSpecs } from '../../changes/inputs.js';
 import type { PatchRules } from '../../json-patch.js';
 
 /**
@@ -17,3 +18,36 @@ export const PATCH_RULES: PatchRules = {
     redirectUri: { schema: { type: 'string' } },
   },
 };
+
+/**
+ * oauthClientPost. The spec lists no required member, but the Client it answers with requires name
+ * and redirectUri, so a create without them could not succeed.
+ */
+export const CREATE_FIELDS: InputSpecs = {
+  name: { upstream: 'name', schema: { type: 'string' }, required: true },
+  redirectUri: {
+    upstream: 'redirectUri',
+    schema: { type: 'string' },
+    required: true,
+    description: 'An absolute URL, https as LaunchDarkly asks.',
+  },
+  description: { upstream: 'description', schema: { type: 'string' } },
+};
+
+/** The patchable members as a typed input: a value becomes `replace`, a null description `remove`. */
+export const UPDATE_FIELDS: InputSpecs = {
+  name: { upstream: 'name', schema: { type: 'string' } },
+  description: { upstream: 'description', schema: { type: 'string', nullable: true }, description: 'null removes it.' },
+  redirectUri: { upstream: 'redirectUri', schema: { type: 'string' } },
+};
+
+/** "redirectUri should be an absolute URL". */
+export function redirectUriProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    new URL(value);
+    return undefined;
+  } catch {
+    return 'must be an absolute URL, e.g. https://app.example.com/callback.';
+  }
+}

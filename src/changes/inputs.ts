@@ -1,0 +1,158 @@
+import type { EnumRef, InputFieldBuilder } from '@pothos/core';
+import { builder, type Types } from '../builder.js';
+import { badUserInput, type FieldError } from '../errors.js';
+import { checkValue, type ValueSchema } from '../value-schema.js';
+import { SECRET_MARKER, type FieldChange } from './write.js';
+
+/**
+ * Typed inputs built from a vendor's spec transcription: one GraphQL input field per member of the
+ * vendor's request body, its type following from the member's schema, checked against that schema
+ * before anything is sent.
+ */
+
+/** One member of a request body, under its GraphQL name. */
+export interface InputSpec {
+  /** The member's name in the vendor's body. */
+  upstream: string;
+  schema: ValueSchema;
+  description?: string;
+  /** Required in a create input. */
+  required?: boolean;
+  /** Never shown in a log, an error, a plan or an audit event. */
+  secret?: boolean;
+}
+
+export type InputSpecs = Readonly<Record<string, InputSpec>>;
+
+/** The GraphQL enum of each spec enum, by its list of values (the same array the spec exports). */
+export type EnumRefs = ReadonlyMap<readonly string[], EnumRef<Types, string, string>>;
+
+/** EnumRefs from [the spec's values, the GraphQL enum built from them] pairs. */
+export function enumRefs(...pairs: Array<[readonly string[], unknown]>): EnumRefs {
+  return new Map(pairs as Array<[readonly string[], EnumRef<Types, string, string>]>);
+}
+
+/** The input type; with `required`, the members a create needs are non-null. */
+export function specInput(name: string, description: string, specs: InputSpecs, enums: EnumRefs, options: { required?: boolean } = {}) {
+  return builder.inputType(name, {
+    description,
+    fields: (t) =>
+      Object.fromEntries(
+        Object.entries(specs).map(([field, spec]) => [
+          field,
+          inputField(t, spec, enums, options.required === true && spec.required === true),
+        ]),
+      ),
+  });
+}
+
+function inputField(t: InputFieldBuilder<Types, 'InputObject'>, spec: InputSpec, enums: EnumRefs, required: boolean) {
+  const options = { required, ...(spec.description ? { description: spec.description } : {}) };
+  const { schema } = spec;
+  switch (schema.type) {
+    case 'boolean':
+      return t.boolean(options);
+    case 'integer':
+      return t.int(options);
+    case 'any':
+      return t.field({ type: 'JSON', ...options });
+    case 'enum':
+      return t.field({ type: enumOf(schema, enums), ...options });
+    case 'array':
+      if (schema.items.type === 'integer') return t.intList(options);
+      if (schema.items.type === 'enum') return t.field({ type: [enumOf(schema.items, enums)], ...options });
+      return t.stringList(options);
+    case 'string':
+      return t.string(options);
+  }
+}
+
+function enumOf(schema: Extract<ValueSchema, { type: 'enum' }>, enums: EnumRefs): EnumRef<Types, string, string> {
+  const ref = enums.get(schema.values);
+  if (!ref) throw new Error(`no GraphQL enum for the values ${schema.values.join(', ')}`);
+  return ref;
+}
+
+export interface ReadInput {
+  /** The members the caller gave, under their vendor names, each checked. */
+  body: Record<string, unknown>;
+  /** The same, as changes in GraphQL names, secrets masked. */
+  changes: FieldChange[];
+}
+
+/**
+ * The caller's input as the vendor's body: exactly the fields given, each checked against its schema
+ * (length, pattern, enum, format, nullability), refused together with every problem named. `prefix`
+ * names the argument in field errors (`input.name`), or nothing for the older inputs that name the
+ * field alone.
+ */
+export function readInput(input: Record<string, unknown>, specs: InputSpecs, options: { prefix?: string } = {}): ReadInput {
+  const body: Record<string, unknown> = {};
+  const changes: FieldChange[] = [];
+  const errors: FieldError[] = [];
+  const prefix = options.prefix ? `${options.prefix}.` : '';
+  for (const [field, spec] of Object.entries(specs)) {
+    if (!Object.hasOwn(input, field) || input[field] === undefined) continue;
+    const value = input[field];
+    const problem = checkValue(value, spec.schema);
+    if (problem) {
+      errors.push({ field: `${prefix}${field}`, messages: [problem] });
+      continue;
+    }
+    body[spec.upstream] = value;
+    changes.push({ field, after: spec.secret ? SECRET_MARKER : value });
+  }
+  if (errors.length > 0) throw badUserInput(errors);
+  return { body, changes };
+}
+
+/** `body` with every secret member's value masked, for a plan. */
+export function maskSecrets(body: Record<string, unknown>, specs: InputSpecs): Record<string, unknown> {
+  const secret = new Set(Object.values(specs).flatMap((spec) => (spec.secret ? [spec.upstream] : [])));
+  return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, secret.has(key) ? SECRET_MARKER : value]));
+}
+
+/** A vendor document without its secret members, as a plan shows it. */
+export function withoutSecrets(document: unknown, secrets: readonly string[]): unknown {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return document;
+  return Object.fromEntries(Object.entries(document).filter(([key]) => !secrets.includes(key)));
+}
+
+/**
+ * A create input as the vendor's body: every required member present (the GraphQL type already
+ * demands the non-nullable ones; a required member that may be null must still be given), each
+ * checked, and `extra` for a rule the spec states across members.
+ */
+export function readCreate(
+  input: Record<string, unknown>,
+  specs: InputSpecs,
+  options: { extra?: (body: Record<string, unknown>) => string | undefined; extraField?: string } = {},
+): ReadInput {
+  const missing: FieldError[] = Object.entries(specs)
+    .filter(([field, spec]) => spec.required && (!Object.hasOwn(input, field) || input[field] === undefined))
+    .map(([field]) => ({ field: `input.${field}`, messages: ['is required.'] }));
+  if (missing.length > 0) throw badUserInput(missing);
+  const read = readInput(input, specs, { prefix: 'input' });
+  const problem = options.extra?.(read.body);
+  if (problem) throw badUserInput([{ field: `input.${options.extraField ?? 'input'}`, messages: [problem] }]);
+  return read;
+}
+
+/**
+ * A typed update as the JSON Patch the vendor takes: `replace` for each value given, `remove` for a
+ * null where the member may be absent (elsewhere null is a value, or refused by its schema).
+ */
+export function replaceOps(
+  input: Record<string, unknown>,
+  specs: InputSpecs,
+  rules: { fields: Readonly<Record<string, { removable?: boolean }>> },
+) {
+  const { body } = readInput(input, specs, { prefix: 'input' });
+  const ops = Object.entries(body).map(([member, value]) =>
+    value === null && rules.fields[member]?.removable
+      ? { op: 'remove' as const, path: `/${member}` }
+      : { op: 'replace' as const, path: `/${member}`, value },
+  );
+  if (ops.length === 0) throw badUserInput([{ field: 'input', messages: ['Name at least one field to change.'] }]);
+  return ops;
+}
