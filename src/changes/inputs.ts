@@ -32,7 +32,10 @@ export function enumRefs(...pairs: Array<[readonly string[], unknown]>): EnumRef
   return new Map(pairs as Array<[readonly string[], EnumRef<Types, string, string>]>);
 }
 
-/** The input type; with `required`, the members a create needs are non-null. */
+/**
+ * The input type; with `required`, the members a create needs are non-null, but for those the spec
+ * lets be null: GraphQL cannot say "given, maybe null", so readCreate checks they are given.
+ */
 export function specInput(name: string, description: string, specs: InputSpecs, enums: EnumRefs, options: { required?: boolean } = {}) {
   return builder.inputType(name, {
     description,
@@ -40,7 +43,7 @@ export function specInput(name: string, description: string, specs: InputSpecs, 
       Object.fromEntries(
         Object.entries(specs).map(([field, spec]) => [
           field,
-          inputField(t, spec, enums, options.required === true && spec.required === true),
+          inputField(t, spec, enums, options.required === true && spec.required === true && !spec.schema.nullable),
         ]),
       ),
   });

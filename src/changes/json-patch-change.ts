@@ -1,6 +1,6 @@
 import jsonpatch from 'fast-json-patch';
-import type { GraphQLError } from 'graphql';
-import { gatewayError, type WriteOutcomeCode } from '../errors.js';
+import { GraphQLError } from 'graphql';
+import { gatewayError, rewritten, type WriteOutcomeCode } from '../errors.js';
 import { rehearsePatch, type PatchOperation } from '../json-patch.js';
 import { parsePointer } from '../json-pointer.js';
 import type { ServiceId } from '../services/index.js';
@@ -61,10 +61,27 @@ export async function preparePatch<Result>(
     after: after ? withoutSecrets(after, secrets) : null,
     changes: current && after ? diffDocuments(withoutSecrets(current, secrets), withoutSecrets(after, secrets)) : opChanges(ops),
     requests: [{ method: 'PATCH', path: resource.path(id), contentType: resource.contentType, body: sent }],
-    send: (http) => resource.patch(http, id, sent),
+    send: async (http) => {
+      try {
+        return await resource.patch(http, id, sent);
+      } catch (error) {
+        if (ifVersion == null || !(error instanceof GraphQLError) || !REFUSALS.has(error.extensions.code ?? '')) throw error;
+        // Vendors answer a failed test 400, 409 or 422 alike, so the resource itself says whether it
+        // changed between the read and the write: then the refusal is a conflict.
+        const now = await resource.get(http, id).catch(() => undefined);
+        if (now === undefined || resource.versionOf(now) === ifVersion) throw error;
+        throw rewritten(
+          error,
+          `The resource changed while the change was on its way; nothing was written. Read it again and retry with the current version.`,
+          { code: 'CONFLICT', currentVersion: resource.versionOf(now), fieldErrors: undefined },
+        );
+      }
+    },
     readBack: async (http) => outcomeOf(await resource.get(http, id), ops, current, after),
   };
 }
+
+const REFUSALS: ReadonlySet<string> = new Set(['BAD_USER_INPUT', 'CONFLICT']);
 
 /** The document as the patch would leave it; the stored one untouched. */
 function applied(document: Record<string, unknown>, ops: PatchOperation[]): Record<string, unknown> {

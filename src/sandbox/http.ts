@@ -121,7 +121,15 @@ export function json(status: number, body: unknown, headers?: Record<string, str
   return headers ? { status, body, headers } : { status, body };
 }
 
+/** A 204: no body, no content type. */
+export const NO_CONTENT: Reply = { status: 204, body: undefined };
+
 function send(res: ServerResponse, reply: Reply): void {
+  if (reply.status === 204) {
+    res.writeHead(204, { ...reply.headers });
+    res.end();
+    return;
+  }
   const payload = JSON.stringify(reply.body);
   res.writeHead(reply.status, {
     'content-type': 'application/json',

@@ -93,12 +93,12 @@ export type CreateOAuthClientInput = {
   /** The name of the business the API client belongs to. */
   businessName?: InputMaybe<Scalars['String']['input']>;
   claimsSupported?: InputMaybe<Scalars['Boolean']['input']>;
-  description: Scalars['String']['input'];
+  description?: InputMaybe<Scalars['String']['input']>;
   enabled: Scalars['Boolean']['input'];
-  grantTypes: Array<IdentityNowGrantType>;
+  grantTypes?: InputMaybe<Array<IdentityNowGrantType>>;
   homepageUrl?: InputMaybe<Scalars['String']['input']>;
   internal?: InputMaybe<Scalars['Boolean']['input']>;
-  name: Scalars['String']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
   /** Required, with at least one URI, with the AUTHORIZATION_CODE grant type. */
   redirectUris?: InputMaybe<Array<Scalars['String']['input']>>;
   refreshTokenValiditySeconds?: InputMaybe<Scalars['Int']['input']>;

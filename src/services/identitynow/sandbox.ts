@@ -5,6 +5,7 @@ import {
   json,
   listen,
   mediaType,
+  NO_CONTENT,
   parseJson,
   parsePatch,
   randomHex,
@@ -18,7 +19,15 @@ import {
 import { parsePointer } from '../../json-pointer.js';
 import type { ValueSchema } from '../../value-schema.js';
 import type { SandboxedVendor } from '../vendor.js';
-import { PATCH_RULES, PATCHABLE_NOT_SHOWN, type AccessType, type ClientType, type GrantType } from './spec.js';
+import {
+  CREATE_FIELDS,
+  PATCH_RULES,
+  PATCHABLE_NOT_SHOWN,
+  redirectUrisProblem,
+  type AccessType,
+  type ClientType,
+  type GrantType,
+} from './spec.js';
 
 /**
  * SailPoint IdentityNow beta API, OAuth clients only (identitynow-beta.openapi.yaml):
@@ -293,7 +302,33 @@ function pathProblem(pointer: string): string | undefined {
 }
 
 function opProblem(op: PatchOp): string | undefined {
+  // A test changes nothing, so it may assert any member (the gateway's preconditions assert /modified).
+  if (op.op === 'test') return undefined;
   return pathProblem(op.path) ?? (op.from !== undefined && (op.op === 'move' || op.op === 'copy') ? pathProblem(op.from) : undefined);
+}
+
+const CREATE_CHECKS = Object.entries(CREATE_FIELDS).map(([field, spec]) => ({
+  field,
+  required: spec.required === true,
+  check: checkOf(spec.schema),
+}));
+
+/** CreateOAuthClientRequest's problems, as IdentityNow lists them in `causes`. */
+function createProblems(body: unknown): string[] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return ['the request body must be a JSON object'];
+  const input = body as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const { field, required, check } of CREATE_CHECKS) {
+    if (!Object.hasOwn(input, field)) {
+      if (required) problems.push(`${field} is required`);
+      continue;
+    }
+    const problem = check(input[field]);
+    if (problem) problems.push(`${field} ${problem}`);
+  }
+  const redirect = redirectUrisProblem(input.grantTypes, input.redirectUris);
+  if (redirect) problems.push(redirect);
+  return problems;
 }
 
 function resultProblem(document: Record<string, unknown>): string | undefined {
@@ -361,11 +396,61 @@ export function createIdentityNowApi(token: string): VendorApi {
     return json(200, publicView(updated));
   };
 
+  const create = async ({ req }: RequestContext): Promise<Reply> => {
+    if (mediaType(req) !== 'application/json') return badRequest('Content-Type must be application/json');
+    const body = parseJson(await readBody(req));
+    if (!body.ok) return badRequest(`The request body is not valid JSON: ${body.error}`);
+    const problems = createProblems(body.value);
+    if (problems.length > 0) {
+      return errorDto(
+        400,
+        '400.1 Bad Request Content',
+        'The request was syntactically correct but its content is semantically invalid.',
+        problems,
+      );
+    }
+    const input = body.value as Partial<IdentityNowOAuthClient>;
+    const now = new Date().toISOString();
+    const client: StoredClient = {
+      id: randomHex(16),
+      tenant: 'acme-solar',
+      businessName: input.businessName ?? null,
+      homepageUrl: input.homepageUrl ?? null,
+      name: input.name ?? '',
+      description: input.description ?? null,
+      accessTokenValiditySeconds: input.accessTokenValiditySeconds!,
+      refreshTokenValiditySeconds: input.refreshTokenValiditySeconds ?? 86400,
+      redirectUris: input.redirectUris ?? null,
+      grantTypes: input.grantTypes ?? [],
+      accessType: input.accessType!,
+      type: input.type ?? 'CONFIDENTIAL',
+      internal: input.internal ?? false,
+      enabled: input.enabled!,
+      strongAuthSupported: input.strongAuthSupported ?? false,
+      claimsSupported: input.claimsSupported ?? false,
+      created: now,
+      modified: now,
+      secret: randomHex(32),
+      metadata: null,
+      lastUsed: null,
+      // "If no scope is specified, the client will be created with the default scope sp:scopes:all."
+      scope: input.scope ?? ['sp:scopes:all'],
+    };
+    clients.set(client.id, client);
+    // CreateOAuthClientResponse: the only answer that shows the secret.
+    const { tenant: _tenant, metadata: _metadata, lastUsed: _lastUsed, ...created } = client;
+    return json(200, created);
+  };
+
+  const remove = ({ params }: RequestContext): Reply => {
+    return clients.delete(params.id!) ? NO_CONTENT : notFound();
+  };
+
   return {
     root: '/beta',
     routes: [
-      { pattern: '/oauth-clients', methods: { GET: list } },
-      { pattern: '/oauth-clients/:id', methods: { GET: get, PATCH: patch } },
+      { pattern: '/oauth-clients', methods: { GET: list, POST: create } },
+      { pattern: '/oauth-clients/:id', methods: { GET: get, PATCH: patch, DELETE: remove } },
     ],
     authorize: (req) => authorize(req, token),
     notFound,

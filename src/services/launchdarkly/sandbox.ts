@@ -4,6 +4,7 @@ import {
   json,
   listen,
   mediaType,
+  NO_CONTENT,
   parseJson,
   parsePatch,
   randomHex,
@@ -17,7 +18,7 @@ import {
 } from '../../sandbox/http.js';
 import { checkValue } from '../../value-schema.js';
 import type { SandboxedVendor } from '../vendor.js';
-import { PATCH_RULES } from './spec.js';
+import { CREATE_FIELDS, PATCH_RULES, redirectUriProblem } from './spec.js';
 
 /**
  * LaunchDarkly REST API, OAuth 2.0 clients only (launchdarkly.openapi.yaml): GET /api/v2/oauth/clients,
@@ -150,11 +151,40 @@ export function createLaunchDarklyApi(apiKey: string): VendorApi {
     return json(200, represent(outcome.document));
   };
 
+  const create = async ({ req }: RequestContext): Promise<Reply> => {
+    if (mediaType(req) !== 'application/json') return invalid('Content-Type must be application/json');
+    const body = parseJson(await readBody(req));
+    if (!body.ok || typeof body.value !== 'object' || body.value === null || Array.isArray(body.value))
+      return invalid('Invalid request body');
+    const input = body.value as Record<string, unknown>;
+    for (const [field, spec] of Object.entries(CREATE_FIELDS)) {
+      if (!Object.hasOwn(input, field)) {
+        if (spec.required) return invalid(`${field} is required`);
+        continue;
+      }
+      if (checkValue(input[field], spec.schema) !== undefined) return invalid(`${field} must be a string`);
+    }
+    if (redirectUriProblem(input.redirectUri)) return invalid('redirectUri must be an absolute URL');
+    const stored: StoredClient = {
+      name: input.name as string,
+      ...(typeof input.description === 'string' ? { description: input.description } : {}),
+      _accountId: ACCOUNT_ID,
+      _clientId: randomUuid(),
+      redirectUri: input.redirectUri as string,
+      _creationDate: Date.now(),
+    };
+    clients.set(stored._clientId, stored);
+    // "The client secret. This will only be shown upon creation."
+    return json(201, { ...represent(stored), _clientSecret: randomHex(32) });
+  };
+
+  const remove = ({ params }: RequestContext): Reply => (clients.delete(params.clientId!) ? NO_CONTENT : notFound());
+
   return {
     root: '',
     routes: [
-      { pattern: COLLECTION, methods: { GET: list } },
-      { pattern: `${COLLECTION}/:clientId`, methods: { GET: get, PATCH: patch } },
+      { pattern: COLLECTION, methods: { GET: list, POST: create } },
+      { pattern: `${COLLECTION}/:clientId`, methods: { GET: get, PATCH: patch, DELETE: remove } },
     ],
     authorize: (req) => authorize(req, apiKey),
     notFound,
