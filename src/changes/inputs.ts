@@ -129,15 +129,15 @@ export function withoutSecrets(document: unknown, secrets: readonly string[]): u
 export function readCreate(
   input: Record<string, unknown>,
   specs: InputSpecs,
-  options: { extra?: (body: Record<string, unknown>) => string | undefined; extraField?: string } = {},
+  options: { check?: (body: Record<string, unknown>) => FieldError | undefined } = {},
 ): ReadInput {
   const missing: FieldError[] = Object.entries(specs)
     .filter(([field, spec]) => spec.required && (!Object.hasOwn(input, field) || input[field] === undefined))
     .map(([field]) => ({ field: `input.${field}`, messages: ['is required.'] }));
   if (missing.length > 0) throw badUserInput(missing);
   const read = readInput(input, specs, { prefix: 'input' });
-  const problem = options.extra?.(read.body);
-  if (problem) throw badUserInput([{ field: `input.${options.extraField ?? 'input'}`, messages: [problem] }]);
+  const problem = options.check?.(read.body);
+  if (problem) throw badUserInput([problem]);
   return read;
 }
 

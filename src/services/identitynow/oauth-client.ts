@@ -1,14 +1,10 @@
-import { builder, type Types } from '../../builder.js';
+import { builder } from '../../builder.js';
 import { upstreamOf, type Context } from '../../context.js';
 import { VERSION_DESCRIPTION } from '../../changes/fields.js';
 import { digestVersion } from '../../changes/version.js';
-import type { ArgBuilder } from '@pothos/core';
-import { defineChange } from '../../changes/define.js';
-import { prepareDelete } from '../../changes/delete-change.js';
-import { enumRefs, readCreate, replaceOps, specInput } from '../../changes/inputs.js';
-import { notFound, preparePatch, type JsonPatchResource } from '../../changes/json-patch-change.js';
-import { DeletedResource, type DeletedResourceShape } from '../../changes/types.js';
-import { checkPatch, JsonPatchOperationInput, type PatchOperation } from '../../json-patch.js';
+import { enumRefs } from '../../changes/inputs.js';
+import { defineJsonPatchLifecycle } from '../../changes/json-patch-lifecycle.js';
+import { notFound } from '../../changes/json-patch-change.js';
 import { upstreamPath } from '../../upstream/path.js';
 import { checkId, isId } from '../../path-args.js';
 import { asObject, bool, dateTime, enumList, enumValue, int, str, strList, type Raw } from '../../upstream-values.js';
@@ -156,140 +152,58 @@ builder.queryFields((t) => ({
 
 // ---- writes ----
 
-const ENUMS = enumRefs([GRANT_TYPES, GrantTypeEnum], [ACCESS_TYPES, AccessTypeEnum], [CLIENT_TYPES, ClientTypeEnum]);
-
-const CreateOAuthClientInput = specInput(
-  'CreateOAuthClientInput',
-  'A new IdentityNow API client (CreateOAuthClientRequest). name and description must be given, and may be null.',
-  CREATE_FIELDS,
-  ENUMS,
-  { required: true },
-);
-
-const UpdateOAuthClientInput = specInput(
-  'UpdateOAuthClientInput',
-  'The fields of an IdentityNow API client to change: each becomes a JSON Patch replace; null clears a nullable field.',
-  UPDATE_FIELDS,
-  ENUMS,
-);
-
-interface CreatedShape {
-  client: IdentityNowOAuthClientShape;
-  secret: string;
-}
-
-const CreatedIdentityNowOAuthClient = builder.objectRef<CreatedShape>('CreatedIdentityNowOAuthClient').implement({
-  description: 'A client just created, with its secret: shown in this answer only, never again.',
-  fields: (t) => ({
-    client: t.field({ type: IdentityNowOAuthClient, nullable: false, resolve: (created) => created.client }),
-    secret: t.exposeString('secret', { nullable: false }),
-  }),
-});
-
-const CLIENTS: JsonPatchResource<IdentityNowOAuthClientShape> = {
-  service: 'identitynow',
-  getOperation: 'getOauthClient',
-  patchOperation: 'patchOauthClient',
-  path: (id) => upstreamPath`/oauth-clients/${id}`,
-  contentType: 'application/json-patch+json',
-  get: (http, id) => getOauthClient(http, id),
-  patch: async (http, id, ops) => requireClient(await patchOauthClient(http, id, ops), 'patchOauthClient'),
-  versionOf: (document) => requireClient(document, 'getOauthClient').version,
-  // IdentityNow stamps each change in `modified`, which the version is: asserting it asserts everything.
-  versionTests: (document) => [{ op: 'test', path: '/modified', value: document.modified }],
-  notFound: (id) => notFound('identitynow', 'getOauthClient', `IdentityNow OAuth client ${id}`),
-  secrets: SECRET_MEMBERS,
-};
-
-const ifVersionArg = (arg: ArgBuilder<Types>) =>
-  arg.string({ description: 'The version last read: the change is refused (CONFLICT) if the client has changed since.' });
-
-defineChange<{ id: string; ops: PatchOperation[]; ifVersion?: string | null }, IdentityNowOAuthClientShape>({
-  name: 'patchOAuthClient',
-  description: 'Applies a JSON Patch to an IdentityNow OAuth client (PATCH /oauth-clients/{id}).',
-  service: 'identitynow',
-  operation: 'patchOauthClient',
+defineJsonPatchLifecycle<IdentityNowOAuthClientShape>({
   type: IdentityNowOAuthClient,
-  args: (arg) => ({
-    id: arg.id({ required: true }),
-    ops: arg({ type: [JsonPatchOperationInput], required: true }),
-    ifVersion: ifVersionArg(arg),
-  }),
-  resourceId: (args) => String(args.id),
-  prepare: (args, ctx, io) => {
-    const id = checkId(String(args.id), 'id');
-    const ops = checkPatch(args.ops, PATCH_RULES, ctx.limits.maxPatchOps);
-    return preparePatch(CLIENTS, id, ops, args.ifVersion, io);
+  what: 'client',
+  rules: PATCH_RULES,
+  enums: enumRefs([GRANT_TYPES, GrantTypeEnum], [ACCESS_TYPES, AccessTypeEnum], [CLIENT_TYPES, ClientTypeEnum]),
+  resource: {
+    service: 'identitynow',
+    getOperation: 'getOauthClient',
+    patchOperation: 'patchOauthClient',
+    path: (id) => upstreamPath`/oauth-clients/${id}`,
+    contentType: 'application/json-patch+json',
+    get: (http, id) => getOauthClient(http, id),
+    patch: async (http, id, ops) => requireClient(await patchOauthClient(http, id, ops), 'patchOauthClient'),
+    versionOf: (document) => requireClient(document, 'getOauthClient').version,
+    // IdentityNow stamps each change in `modified`, which the version is: asserting it asserts everything.
+    versionTests: (document) => [{ op: 'test', path: '/modified', value: document.modified }],
+    notFound: (id) => notFound('identitynow', 'getOauthClient', `IdentityNow OAuth client ${id}`),
+    secrets: SECRET_MEMBERS,
   },
-});
-
-defineChange<{ id: string; input: Record<string, unknown>; ifVersion?: string | null }, IdentityNowOAuthClientShape>({
-  name: 'updateOAuthClient',
-  description:
-    'Changes the fields given of an IdentityNow OAuth client, as a JSON Patch of replace operations (PATCH /oauth-clients/{id}).',
-  service: 'identitynow',
-  operation: 'patchOauthClient',
-  type: IdentityNowOAuthClient,
-  args: (arg) => ({
-    id: arg.id({ required: true }),
-    input: arg({ type: UpdateOAuthClientInput, required: true }),
-    ifVersion: ifVersionArg(arg),
-  }),
-  resourceId: (args) => String(args.id),
-  prepare: (args, ctx, io) => {
-    const id = checkId(String(args.id), 'id');
-    const ops = checkPatch(replaceOps(args.input, UPDATE_FIELDS, PATCH_RULES), PATCH_RULES, ctx.limits.maxPatchOps, 'input');
-    return preparePatch(CLIENTS, id, ops, args.ifVersion, io);
+  patch: { name: 'patchOAuthClient', description: 'Applies a JSON Patch to an IdentityNow OAuth client (PATCH /oauth-clients/{id}).' },
+  update: {
+    name: 'updateOAuthClient',
+    description:
+      'Changes the fields given of an IdentityNow OAuth client, as a JSON Patch of replace operations (PATCH /oauth-clients/{id}).',
+    input: 'UpdateOAuthClientInput',
+    inputDescription: 'The fields of an IdentityNow API client to change: each becomes a JSON Patch replace; null clears a nullable field.',
+    fields: UPDATE_FIELDS,
   },
-});
-
-defineChange<{ input: Record<string, unknown> }, CreatedShape>({
-  name: 'createOAuthClient',
-  description: 'Creates an IdentityNow API client (POST /oauth-clients). Its secret is in this answer only.',
-  service: 'identitynow',
-  operation: 'createOauthClient',
-  type: CreatedIdentityNowOAuthClient,
-  secretAnswer: true,
-  args: (arg) => ({ input: arg({ type: CreateOAuthClientInput, required: true }) }),
-  prepare: async (args) => {
-    const { body, changes } = readCreate(args.input, CREATE_FIELDS, {
-      extra: (b) => redirectUrisProblem(b.grantTypes, b.redirectUris),
-      extraField: 'redirectUris',
-    });
-    return {
-      before: null,
-      after: body,
-      changes,
-      requests: [{ method: 'POST', path: '/oauth-clients', contentType: 'application/json', body }],
-      send: async (http) => {
-        const raw = asObject(await createOauthClient(http, body));
-        const secret = raw && str(raw.secret);
-        if (!raw || !secret) throw unexpectedBody('identitynow', 'createOauthClient', 'a created OAuth client with its secret');
-        return { client: requireClient(raw, 'createOauthClient'), secret };
-      },
-    };
+  create: {
+    name: 'createOAuthClient',
+    description: 'Creates an IdentityNow API client (POST /oauth-clients). Its secret is in this answer only.',
+    input: 'CreateOAuthClientInput',
+    inputDescription: 'A new IdentityNow API client (CreateOAuthClientRequest). name and description must be given, and may be null.',
+    created: 'CreatedIdentityNowOAuthClient',
+    fields: CREATE_FIELDS,
+    operation: 'createOauthClient',
+    path: '/oauth-clients',
+    check: (body) => {
+      const problem = redirectUrisProblem(body.grantTypes, body.redirectUris);
+      return problem ? { field: 'input.redirectUris', messages: [problem] } : undefined;
+    },
+    send: async (http, body) => {
+      const raw = asObject(await createOauthClient(http, body));
+      const secret = raw && str(raw.secret);
+      if (!raw || !secret) throw unexpectedBody('identitynow', 'createOauthClient', 'a created OAuth client with its secret');
+      return { resource: requireClient(raw, 'createOauthClient'), secret };
+    },
   },
-});
-
-defineChange<{ id: string; ifVersion?: string | null }, DeletedResourceShape>({
-  name: 'deleteOAuthClient',
-  description: 'Deletes an IdentityNow API client (DELETE /oauth-clients/{id}).',
-  service: 'identitynow',
-  operation: 'deleteOauthClient',
-  type: DeletedResource,
-  args: (arg) => ({ id: arg.id({ required: true }), ifVersion: ifVersionArg(arg) }),
-  resourceId: (args) => String(args.id),
-  prepare: (args, _ctx, io) =>
-    prepareDelete({
-      id: checkId(String(args.id), 'id'),
-      ifVersion: args.ifVersion,
-      io,
-      service: 'identitynow',
-      path: upstreamPath`/oauth-clients/${String(args.id)}`,
-      get: (http, id) => getOauthClient(http, id),
-      versionOf: CLIENTS.versionOf,
-      secrets: SECRET_MEMBERS,
-      getOperation: 'getOauthClient',
-      delete: (http, id) => deleteOauthClient(http, id),
-    }),
+  remove: {
+    name: 'deleteOAuthClient',
+    description: 'Deletes an IdentityNow API client (DELETE /oauth-clients/{id}).',
+    operation: 'deleteOauthClient',
+    send: deleteOauthClient,
+  },
 });
