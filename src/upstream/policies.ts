@@ -19,7 +19,8 @@ export interface Call {
   readonly service: ServiceId;
   /** The vendor's operation id, reported in errors, logs and metrics. */
   readonly operation: string;
-  readonly request: ExchangeRequest;
+  /** The request as it goes out; `authorize` adds the credential's header to it. */
+  request: ExchangeRequest;
   /** GETs and token requests: safe to send twice. */
   readonly idempotent: boolean;
   /** A deadline shorter than the configured one. */
@@ -36,6 +37,10 @@ export interface Call {
   /** Retries made so far, and whether a refused token was renewed. */
   retries: number;
   renewed: boolean;
+  /** Members of the answer that hold a secret: a cached answer is kept without them. */
+  readonly secretMembers?: readonly string[];
+  /** Set when the answer came from another call's (a coalesced or cached read): no upstream call of its own. */
+  shared?: boolean;
 }
 
 export interface Attempted {
@@ -127,7 +132,9 @@ export function authorize(onRenewal: (call: Call) => void): Policy {
     const send = async () => {
       call.presented = await presentedFor(call, source);
       const headers = call.presented ? { ...call.request.headers, authorization: call.presented.header } : call.request.headers;
-      return next({ ...call, request: { ...call.request, headers } });
+      // The same call goes on, so what the inner policies learn (a shared answer) reaches the outer ones.
+      call.request = { ...call.request, headers };
+      return next(call);
     };
     let attempted = await send();
     const refused = () => attempted.exchange.kind === 'answer' && attempted.exchange.status === 401 && call.presented !== undefined;

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import type { Attempted, Call, Send } from '../../src/upstream/policies.js';
+import { coalesce, readCache } from '../../src/upstream/read-sharing.js';
+
+const ORIGIN = 'http://vendor.test';
+
+function call(method: 'GET' | 'PATCH' | 'POST' | 'DELETE', path: string, secret = 'credential-a', secretMembers?: string[]): Call {
+  return {
+    service: 'authentik',
+    operation: 'op',
+    request: { origin: ORIGIN, path, method, headers: {} },
+    idempotent: method === 'GET',
+    deadline: 0,
+    dispatchBy: 0,
+    presented: { header: `Bearer ${secret}`, secret },
+    retries: 0,
+    renewed: false,
+    ...(secretMembers ? { secretMembers } : {}),
+  };
+}
+
+/** A wire that answers each call with its own counter, after the test lets it. */
+function countingWire(status = 200, json: unknown = { n: 0 }) {
+  let calls = 0;
+  const release: Array<() => void> = [];
+  const send: Send = async () => {
+    calls += 1;
+    const n = calls;
+    await new Promise<void>((resolve) => release.push(resolve));
+    const body = typeof json === 'object' && json !== null ? { ...(json as object), n } : json;
+    return {
+      exchange: { kind: 'answer', status, headers: {}, body: new Uint8Array() },
+      body: { text: '', json: body },
+    } satisfies Attempted;
+  };
+  return {
+    send,
+    get calls() {
+      return calls;
+    },
+    releaseAll() {
+      for (const r of release.splice(0)) r();
+    },
+  };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('coalesce', () => {
+  it.each<[string, Call, Call, number]>([
+    ['the same read, the same credential: one upstream call', call('GET', '/p/1/'), call('GET', '/p/1/'), 1],
+    ['another credential: two', call('GET', '/p/1/'), call('GET', '/p/1/', 'credential-b'), 2],
+    ['another query: two', call('GET', '/p/?page=1'), call('GET', '/p/?page=2'), 2],
+    ['another path: two', call('GET', '/p/1/'), call('GET', '/p/2/'), 2],
+    ['writes: never shared', call('PATCH', '/p/1/'), call('PATCH', '/p/1/'), 2],
+    ['a create: never shared', call('POST', '/p/'), call('POST', '/p/'), 2],
+  ])('%s', async (_name, first, second, upstreamCalls) => {
+    const wire = countingWire();
+    const send = coalesce()(wire.send);
+    const answers = Promise.all([send(first), send(second)]);
+    await settle();
+    wire.releaseAll();
+    const [a, b] = await answers;
+    expect(wire.calls).toBe(upstreamCalls);
+    if (upstreamCalls === 1) {
+      expect(b).toBe(a);
+      expect(second.shared).toBe(true);
+    } else {
+      expect(b).not.toBe(a);
+      expect(second.shared).toBeUndefined();
+    }
+  });
+
+  it('a read after the first one finished is its own call', async () => {
+    const wire = countingWire();
+    const send = coalesce()(wire.send);
+    const first = send(call('GET', '/p/1/'));
+    await settle();
+    wire.releaseAll();
+    await first;
+    const second = send(call('GET', '/p/1/'));
+    await settle();
+    wire.releaseAll();
+    await second;
+    expect(wire.calls).toBe(2);
+  });
+});
+
+describe('readCache', () => {
+  const setup = (status = 200, json: unknown = { n: 0 }) => {
+    let clock = 1_000;
+    const wire = countingWire(status, json);
+    const send = readCache({ ttlMs: 100, maxEntries: 3, now: () => clock })(wire.send);
+    const run = async (c: Call) => {
+      const answer = send(c);
+      await settle();
+      wire.releaseAll();
+      return answer;
+    };
+    return { wire, run, advance: (ms: number) => (clock += ms) };
+  };
+
+  it('serves the same read again within the TTL, not after', async () => {
+    const { wire, run, advance } = setup();
+    await run(call('GET', '/p/1/'));
+    const again = call('GET', '/p/1/');
+    await run(again);
+    expect(wire.calls).toBe(1);
+    expect(again.shared).toBe(true);
+    advance(100);
+    await run(call('GET', '/p/1/'));
+    expect(wire.calls).toBe(2);
+  });
+
+  it.each<[string, Call]>([
+    ['a write to the resource', call('PATCH', '/p/1/')],
+    ['a delete of it', call('DELETE', '/p/1')],
+    ['a create in its collection', call('POST', '/p/')],
+  ])('%s drops the cached resource and its collection, whatever credential made them', async (_name, write) => {
+    const { wire, run } = setup();
+    await run(call('GET', '/p/1/'));
+    await run(call('GET', '/p/?page=1', 'credential-b'));
+    await run(write);
+    const before = wire.calls;
+    await run(call('GET', '/p/?page=1', 'credential-b'));
+    if (write.request.method !== 'POST') await run(call('GET', '/p/1/'));
+    expect(wire.calls - before).toBe(write.request.method === 'POST' ? 1 : 2);
+  });
+
+  it('never across credentials', async () => {
+    const { wire, run } = setup();
+    await run(call('GET', '/p/1/', 'credential-a'));
+    await run(call('GET', '/p/1/', 'credential-b'));
+    expect(wire.calls).toBe(2);
+  });
+
+  it('keeps no secret member, at any depth', async () => {
+    const { run } = setup(200, { results: [{ name: 'a', client_secret: 's3cret' }], client_secret: 's3cret' });
+    await run(call('GET', '/p/', 'credential-a', ['client_secret']));
+    const cached = await run(call('GET', '/p/', 'credential-a', ['client_secret']));
+    expect(JSON.stringify(cached.body)).not.toContain('s3cret');
+    expect(cached.body!.json).toEqual({ results: [{ name: 'a' }], n: 1 });
+  });
+
+  it('keeps no failure', async () => {
+    const { wire, run } = setup(503);
+    await run(call('GET', '/p/1/'));
+    await run(call('GET', '/p/1/'));
+    expect(wire.calls).toBe(2);
+  });
+
+  it('holds at most maxEntries answers, dropping the oldest', async () => {
+    const { wire, run } = setup();
+    for (const path of ['/a', '/b', '/c', '/d']) await run(call('GET', path));
+    await run(call('GET', '/a'));
+    await run(call('GET', '/d'));
+    expect(wire.calls).toBe(5);
+  });
+});
