@@ -2,14 +2,15 @@
  * `npm run bench`: the gateway's cost per request against the upstream's own speed.
  *
  * Three kinds of process on loopback: a fast stub upstream (stub-upstream.ts), the gateway as it runs in
- * production (`node dist/main.js`, NODE_ENV=production, *_URL at the stub), and the load generator
- * (load.ts, autocannon), started once per scenario. Each REST PATCH is measured sent straight to the stub
- * and as the same change through the gateway's mutation, in the same run; then how cost grows with the
- * work in one request. Prints tables and writes bench/results/<time>.json.
+ * production (`node dist/main.js` with the node flags `npm start` passes, src/heap.ts's START_FLAGS,
+ * NODE_ENV=production, *_URL at the stub), and the load generator (load.ts, autocannon), started once per
+ * scenario. Each REST PATCH is measured sent straight to the stub and as the same change through the
+ * gateway's mutation, in the same run; then how cost grows with the work in one request. Prints tables
+ * and writes bench/results/<time>.json.
  *
  * Options: --quick (short runs), --no-build (use dist/ as it is), --only <group>[,<group>] (rest, reference, aliases,
  * patch-ops, entities), --profile (the gateway runs under --cpu-prof and the top costs are printed),
- * --node-flags "<flags>" (Node options for the gateway process, e.g. "--max-old-space-size=256"),
+ * --node-flags "<flags>" (more Node options for the gateway process, e.g. "--max-old-space-size=256"),
  * --yoga-versions <v>[,<v>] (the minimal-yoga yardstick also on these graphql-yoga releases; see yoga-versions.ts),
  * --instructions (instructions per request under valgrind's callgrind instead of load; see instructions.ts).
  */
@@ -22,6 +23,7 @@ import { cpuTimeMs, machineCpuMs, peakRss, runProcess, startProcess, stopProcess
 import { summarizeProfiles } from './profile-summary.js';
 import { countInstructions, type InstructionCount, type InstructionTarget } from './instructions.js';
 import { installYoga, parseYogaVersions } from './yoga-versions.js';
+import { START_FLAGS } from '../src/heap.js';
 import {
   aliasedPatches,
   AUTHENTIK_ROOT,
@@ -253,7 +255,7 @@ type ServerCommand = Omit<InstructionTarget, 'name'>;
 const portOf = (ready: unknown) => (ready as { port: number }).port;
 
 function gatewayCommand(stubOrigin: string, profileDir: string | undefined): ServerCommand {
-  const nodeArgs = [...NODE_FLAGS, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])];
+  const nodeArgs = [...START_FLAGS, ...NODE_FLAGS, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])];
   return {
     args: [...nodeArgs, join(ROOT, 'dist/main.js')],
     env: gatewayEnv(stubOrigin),
