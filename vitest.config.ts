@@ -24,7 +24,15 @@ export default defineConfig({
       // Pure functions, no state to leak between files: they share one module graph per worker (isolate: false)
       // instead of importing the schema modules again for each file, which was most of the unit run's time.
       { extends: true, test: { name: 'unit', include: [UNIT], testTimeout: 5_000, isolate: false } },
-      { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, UNIT] } },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, UNIT],
+          setupFiles: ['test/setup/quiet-log.ts'],
+        },
+      },
     ],
   },
 });
