@@ -222,7 +222,7 @@ export const PROVIDER_FIELDS: RequestMembers = {
     description: 'Sources (UUIDs) whose JWKs may sign JWTs used to authenticate.',
   }),
   jwt_federation_providers: member(
-    { type: 'array', items: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
+    { type: 'array', items: { type: 'integer' } },
     { since: '2024.12.0', description: 'Providers (ids) whose JWTs may be used to authenticate.' },
   ),
 };
