@@ -367,6 +367,7 @@ function presentSource(s: StoredSource, at: Release): Record<string, unknown> {
   const { consumer_secret: _secret, ...stored } = s;
   // Without an uploaded icon authentik serves the source type's bundled one.
   const bundled = `/static/authentik/sources/${s.provider_type}.svg`;
+  // A URL is served as it is; a file name from the media storage (the emulation's guess at its path).
   const iconUrl = s.icon === '' ? bundled : /^https?:\/\//.test(s.icon) ? s.icon : `/media/public/${s.icon}`;
   const full = {
     ...stored,
