@@ -4,7 +4,7 @@ import { SECRET_MARKER, type FieldChange } from '../../changes/write.js';
 import { badUserInput, type FieldError } from '../../errors.js';
 import { checkValue, type ValueSchema } from '../../value-schema.js';
 import { camelCase } from './client.js';
-import { describeSpan, onlyIn, shortName, type Release } from './releases.js';
+import { describeSpan, onlyIn, shortName, type Release, type Span } from './releases.js';
 import { releasesThatDiffer, schemaAt, valueSpan, versionAt, type RequestMember, type RequestMembers } from './spec.js';
 import { enumName } from '../../upstream-values.js';
 
@@ -37,9 +37,9 @@ function converted(surface: WriteSurface): ReadonlySet<string> {
   return new Set((surface.conversions ?? []).map((c) => c.member));
 }
 
-/** Where a member exists, for descriptions: "authentik 2024.10 and later". */
-export function availability(m: RequestMember): string | undefined {
-  return describeSpan({ since: m.versions[0]!.since, until: m.versions.at(-1)!.until });
+/** The releases that have a member: from its first version's start to its last one's end. */
+function spanOf(m: RequestMember): Span {
+  return { since: m.versions[0]!.since, until: m.versions.at(-1)!.until };
 }
 
 /**
@@ -69,8 +69,7 @@ export function partialUpdateInput(
 }
 
 function inputField(t: InputFieldBuilder<Types, 'InputObject'>, upstream: string, m: RequestMember, enums: EnumRefs) {
-  const first = m.versions[0]!;
-  const note = onlyIn({ since: first.since, until: m.versions.at(-1)!.until }, 'refused on others');
+  const note = onlyIn(spanOf(m), 'refused on others');
   const text = `${m.description ?? ''}${note}`.trim();
   const options = { required: false as const, ...(text ? { description: text } : {}) };
   // One GraphQL type for every release: the schemas of a member may differ only in their constraints.
@@ -140,7 +139,7 @@ function inRelease(problem: string, at: Release): string {
 }
 
 function lacks(m: RequestMember, at: Release): string {
-  const where = availability(m);
+  const where = describeSpan(spanOf(m));
   return `authentik ${shortName(at)} does not have this field${where ? ` (it is in ${where})` : ''}.`;
 }
 
