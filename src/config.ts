@@ -2,6 +2,7 @@
 import { apiRoot, boolean, ConfigError, httpUrl, integer } from './env.js';
 import type { Sandbox } from './sandbox/index.js';
 import { VENDORS, type ServiceId } from './services/index.js';
+import type { VendorSettings } from './services/vendor.js';
 
 export type { ServiceId } from './services/index.js';
 export { ConfigError } from './env.js';
@@ -15,6 +16,8 @@ export interface ServiceConfig {
   /** API root, e.g. https://acme.example.com/api/v3 (no trailing slash). */
   url: string;
   credential: Credential;
+  /** The vendor's own settings (its definition's `settings`). */
+  settings?: VendorSettings;
 }
 
 export interface UpstreamLimits {
@@ -97,6 +100,8 @@ export interface Config {
   /** Set when no upstream is configured: start the in-memory vendor emulations and point at them. */
   sandbox: boolean;
   services: Partial<Record<ServiceId, ServiceConfig>>;
+  /** Each vendor's own settings, configured or not (the sandbox reads them too). */
+  vendorSettings: Partial<Record<ServiceId, VendorSettings>>;
   upstream: UpstreamLimits;
   /** How long in-flight requests may run after SIGTERM/SIGINT before their connections are cut. */
   shutdownTimeoutMs: number;
@@ -120,14 +125,17 @@ export function loadConfig(env: Env = process.env): Config {
   const int = (name: string, fallback: number, min: number, max: number) => integer(name, get(name), fallback, min, max);
 
   const services: Partial<Record<ServiceId, ServiceConfig>> = {};
+  const vendorSettings: Partial<Record<ServiceId, VendorSettings>> = {};
   for (const vendor of VENDORS) {
+    const settings = vendor.settings?.(get);
+    if (settings) vendorSettings[vendor.id] = settings;
     const name = `${vendor.envPrefix}_URL`;
     const url = get(name);
     // A vendor with one public API root is configured by its credential alone.
     const configured = url !== undefined || (vendor.defaultUrl !== undefined && vendor.credential(get, vendor.defaultUrl).kind !== 'none');
     if (!configured) continue;
     const root = apiRoot(name, url ?? vendor.defaultUrl!);
-    services[vendor.id] = { url: root, credential: vendor.credential(get, root) };
+    services[vendor.id] = { url: root, credential: vendor.credential(get, root), ...(settings ? { settings } : {}) };
   }
 
   const host = get('HOST') ?? '127.0.0.1';
@@ -159,6 +167,7 @@ export function loadConfig(env: Env = process.env): Config {
     server,
     sandbox,
     services,
+    vendorSettings,
     upstream: {
       timeoutMs: int('UPSTREAM_TIMEOUT_MS', 10_000, 1, 300_000),
       connectTimeoutMs: int('UPSTREAM_CONNECT_TIMEOUT_MS', 3_000, 1, 60_000),
@@ -201,7 +210,12 @@ export function sandboxConfig(config: Config, sandbox: Sandbox): Config {
   const services: Config['services'] = {};
   for (const vendor of VENDORS) {
     const emulation = sandbox.services[vendor.id];
-    services[vendor.id] = { url: emulation.url, credential: { kind: 'static', secret: emulation.secret } };
+    const settings = config.vendorSettings[vendor.id];
+    services[vendor.id] = {
+      url: emulation.url,
+      credential: { kind: 'static', secret: emulation.secret },
+      ...(settings ? { settings } : {}),
+    };
   }
   return { ...config, services };
 }

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
 
   let sandbox: Sandbox | undefined;
   if (config.sandbox) {
-    sandbox = await startSandbox();
+    sandbox = await startSandbox(config.vendorSettings);
     config = sandboxConfig(config, sandbox);
   }
 

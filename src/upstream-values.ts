@@ -60,13 +60,28 @@ export function enumList<T extends string>(value: unknown, values: readonly T[],
   return Array.isArray(value) ? value.map((item) => enumValue(item, values, where)) : null;
 }
 
-/** UPPER_SNAKE GraphQL names for a vendor's lower-case enum values (email_link → EMAIL_LINK). */
-export function upstreamEnum<T extends string>(name: string, values: readonly T[], description?: string) {
+/** The GraphQL name of a vendor's enum value: email_link → EMAIL_LINK. */
+export function enumName(value: string): string {
+  return value.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+}
+
+/**
+ * UPPER_SNAKE GraphQL names for a vendor's lower-case enum values (email_link → EMAIL_LINK);
+ * `describe` may say something of each value (in which versions of the vendor it exists).
+ */
+export function upstreamEnum<T extends string>(
+  name: string,
+  values: readonly T[],
+  description?: string,
+  describe: (value: T) => string | undefined = () => undefined,
+) {
   return builder.enumType(name, {
     ...(description ? { description } : {}),
-    values: Object.fromEntries(values.map((value) => [value.toUpperCase().replace(/[^A-Z0-9_]/g, '_'), { value }])) as Record<
-      string,
-      { value: T }
-    >,
+    values: Object.fromEntries(
+      values.map((value) => {
+        const about = describe(value);
+        return [enumName(value), { value, ...(about ? { description: about } : {}) }];
+      }),
+    ) as Record<string, { value: T; description?: string }>,
   });
 }

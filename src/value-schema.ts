@@ -18,6 +18,8 @@ export type ValueSchema =
   | { type: 'boolean'; nullable?: boolean }
   | { type: 'enum'; nullable?: boolean; values: readonly string[] }
   | { type: 'array'; nullable?: boolean; items: ValueSchema }
+  /** A JSON object; with `properties`, those it may hold (others are not checked) and which of them it must. */
+  | { type: 'object'; nullable?: boolean; properties?: Readonly<Record<string, ValueSchema>>; required?: readonly string[] }
   | { type: 'any'; nullable?: boolean };
 
 export const INT32 = { minimum: -2_147_483_648, maximum: 2_147_483_647 } as const;
@@ -56,7 +58,23 @@ export function checkValue(value: unknown, schema: ValueSchema): string | undefi
       }
       return undefined;
     }
+    case 'object':
+      return checkObject(value, schema);
   }
+}
+
+function checkObject(value: unknown, schema: Extract<ValueSchema, { type: 'object' }>): string | undefined {
+  if (typeof value !== 'object' || Array.isArray(value)) return 'must be an object.';
+  const object = value as Record<string, unknown>;
+  for (const name of schema.required ?? []) {
+    if (!Object.hasOwn(object, name) || object[name] === undefined) return `needs ${name}.`;
+  }
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    if (!Object.hasOwn(object, name) || object[name] === undefined) continue;
+    const problem = checkValue(object[name], property);
+    if (problem) return `${name} ${problem}`;
+  }
+  return undefined;
 }
 
 function checkString(value: unknown, schema: Extract<ValueSchema, { type: 'string' }>): string | undefined {

@@ -14,6 +14,8 @@ beforeAll(async () => {
     IDENTITYNOW_URL: `${stub.origin}/beta`,
     LAUNCHDARKLY_URL: stub.origin,
     AUTHENTIK_URL: `${stub.origin}/api/v3`,
+    // The release is named, so no case asks the stub for it; the limits are 2024.8's (slugs of at most 50 characters).
+    AUTHENTIK_API_VERSION: '2024.8.1',
   });
 });
 

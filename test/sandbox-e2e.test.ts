@@ -120,7 +120,23 @@ describe('launchdarkly through the sandbox', () => {
   });
 });
 
-describe('authentik through the sandbox', () => {
+// The gateway as `npm start` runs it with SANDBOX_AUTHENTIK_VERSION set to each release, telling it by itself.
+describe.each(['2024.8', '2026.2'] as const)('authentik %s through the sandbox', (release) => {
+  let authentik: Sandbox;
+  let gateway: RunningGateway;
+  const modern = release === '2026.2';
+
+  beforeAll(async () => {
+    const config = loadConfig({ SANDBOX_AUTHENTIK_VERSION: release });
+    authentik = await startSandbox(config.vendorSettings);
+    gateway = await startGateway(sandboxConfig(config, authentik));
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+    await authentik.close();
+  });
+
   it('updateOAuth2Provider sends only the given fields, and the change reads back', async () => {
     const before = await gateway.gql(`{ oauth2Providers { id name clientType subMode } }`);
     expect(before.errors).toBeUndefined();
@@ -143,28 +159,125 @@ describe('authentik through the sandbox', () => {
     expect(read.data.oauth2Provider).toEqual(res.data.updateOAuth2Provider);
   });
 
-  it('updateOAuthSource renames the slug; the source reads back under the new slug only', async () => {
+  it('a redirect URI rule change, 2026 style: written in the form the release keeps, read back as rules', async () => {
+    const rules = [
+      { matchingMode: 'STRICT', url: 'https://grafana.example.com/login/generic_oauth' },
+      { matchingMode: 'REGEX', url: 'https://.*\\.grafana\\.example\\.com/login/generic_oauth' },
+    ];
     const res = await gateway.gql(
-      `mutation { updateOAuthSource(slug: "github", input: { slug: "github-enterprise", name: "GitHub Enterprise", enabled: false, userMatchingMode: EMAIL_LINK, profileUrl: null }) { id slug name enabled userMatchingMode profileUrl providerType } }`,
+      `mutation ($rules: [AuthentikRedirectUriInput!]) { updateOAuth2Provider(id: "1", input: { redirectUriRules: $rules }) { redirectUriRules { matchingMode url } redirectUris } }`,
+      { rules },
+    );
+    if (modern) {
+      expect(res.errors).toBeUndefined();
+      // A REGEX rule other than .* has no 2024.8 string: the deprecated field says so with null.
+      expect(res.data.updateOAuth2Provider).toEqual({ redirectUriRules: rules, redirectUris: null });
+      const read = await gateway.gql(`{ oauth2Provider(id: "1") { redirectUriRules { matchingMode url } } }`);
+      expect(read.data.oauth2Provider.redirectUriRules).toEqual(rules);
+    } else {
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ field: 'redirectUriRules' }] });
+      expect(res.errors?.[0]?.message).toMatch(/rule 1 cannot be written to authentik 2024\.8\.1/);
+      const strict = [rules[0], { matchingMode: 'REGEX', url: '.*' }];
+      const written = await gateway.gql(
+        `mutation ($rules: [AuthentikRedirectUriInput!]) { updateOAuth2Provider(id: "1", input: { redirectUriRules: $rules }) { redirectUriRules { matchingMode url } redirectUris } }`,
+        { rules: strict },
+      );
+      expect(written.errors).toBeUndefined();
+      expect(written.data.updateOAuth2Provider).toEqual({
+        redirectUriRules: strict,
+        redirectUris: 'https://grafana.example.com/login/generic_oauth\n.*',
+      });
+    }
+  });
+
+  it('the members of the newer release: written and read back there, refused by name and release on the older', async () => {
+    const provider = await gateway.gql(
+      `mutation { updateOAuth2Provider(id: "2", input: { logoutUri: "https://app.example.com/logout", logoutMethod: FRONTCHANNEL, refreshTokenThreshold: "days=1", jwtFederationProviders: [1], encryptionKey: null }) { logoutUri logoutMethod refreshTokenThreshold jwtFederationProviders encryptionKey invalidationFlow jwksSources jwtFederationSources } }`,
+    );
+    const source = await gateway.gql(
+      `mutation { updateOAuthSource(slug: "github", input: { promoted: true, pkce: S256, authorizationCodeAuthMethod: POST_BODY, providerType: ENTRAID, slug: "${'github-'.repeat(9)}" }) { slug promoted pkce authorizationCodeAuthMethod providerType icon iconUrl } }`,
+    );
+    if (modern) {
+      expect(provider.errors).toBeUndefined();
+      expect(provider.data.updateOAuth2Provider).toEqual({
+        logoutUri: 'https://app.example.com/logout',
+        logoutMethod: 'FRONTCHANNEL',
+        refreshTokenThreshold: 'days=1',
+        jwtFederationProviders: [1],
+        encryptionKey: null,
+        invalidationFlow: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        jwksSources: null,
+        jwtFederationSources: ['5d9e4c2a-7b3f-4e81-a6c0-2f8d1b7e9a34'],
+      });
+      expect(source.errors).toBeUndefined();
+      expect(source.data.updateOAuthSource).toEqual({
+        slug: 'github-'.repeat(9),
+        promoted: true,
+        pkce: 'S256',
+        authorizationCodeAuthMethod: 'POST_BODY',
+        providerType: 'ENTRAID',
+        icon: '',
+        iconUrl: '/static/authentik/sources/entraid.svg',
+      });
+      const read = await gateway.gql(`{ oauthSource(slug: "${'github-'.repeat(9)}") { slug providerType } }`);
+      expect(read.data.oauthSource).toEqual({ slug: 'github-'.repeat(9), providerType: 'ENTRAID' });
+    } else {
+      expect(provider.errors?.[0]?.extensions?.fieldErrors.map((e: { field: string }) => e.field)).toEqual([
+        'refreshTokenThreshold',
+        'encryptionKey',
+        'logoutUri',
+        'logoutMethod',
+        'jwtFederationProviders',
+      ]);
+      expect(provider.errors?.[0]?.extensions?.fieldErrors[0].messages).toEqual([
+        'authentik 2024.8.1 does not have this field (it is in authentik 2025.10 and later).',
+      ]);
+      expect(source.errors?.[0]?.extensions?.fieldErrors).toEqual([
+        { field: 'slug', messages: ['must have at most 50 characters in authentik 2024.8.1.'] },
+        { field: 'promoted', messages: ['authentik 2024.8.1 does not have this field (it is in authentik 2025.12 and later).'] },
+        { field: 'providerType', messages: ['ENTRAID is not in authentik 2024.8.1 (it is in authentik 2025.8 and later).'] },
+        { field: 'pkce', messages: ['authentik 2024.8.1 does not have this field (it is in authentik 2025.10 and later).'] },
+        {
+          field: 'authorizationCodeAuthMethod',
+          messages: ['authentik 2024.8.1 does not have this field (it is in authentik 2025.4 and later).'],
+        },
+      ]);
+      const read = await gateway.gql(
+        `{ oauth2Provider(id: "2") { jwksSources invalidationFlow } oauthSource(slug: "github") { icon iconUrl } }`,
+      );
+      expect(read.data).toEqual({
+        oauth2Provider: { jwksSources: ['5d9e4c2a-7b3f-4e81-a6c0-2f8d1b7e9a34'], invalidationFlow: null },
+        oauthSource: { icon: '/static/authentik/sources/github.svg', iconUrl: null },
+      });
+    }
+  });
+
+  it('updateOAuthSource renames the slug; the source reads back under the new slug only', async () => {
+    const slug = modern ? 'google' : 'github';
+    const type = modern ? 'GOOGLE' : 'GITHUB';
+    const res = await gateway.gql(
+      `mutation { updateOAuthSource(slug: "${slug}", input: { slug: "${slug}-enterprise", name: "Enterprise", enabled: false, userMatchingMode: EMAIL_LINK, profileUrl: null }) { id slug name enabled userMatchingMode profileUrl providerType } }`,
     );
     expect(res.errors).toBeUndefined();
     expect(res.data.updateOAuthSource).toMatchObject({
-      slug: 'github-enterprise',
-      name: 'GitHub Enterprise',
+      slug: `${slug}-enterprise`,
+      name: 'Enterprise',
       enabled: false,
       userMatchingMode: 'EMAIL_LINK',
       profileUrl: null,
-      providerType: 'GITHUB',
+      providerType: type,
     });
     const read = await gateway.gql(
-      `{ renamed: oauthSource(slug: "github-enterprise") { id slug enabled } old: oauthSource(slug: "github") { id } }`,
+      `{ renamed: oauthSource(slug: "${slug}-enterprise") { id slug enabled } old: oauthSource(slug: "${slug}") { id } }`,
     );
     expect(read.errors).toBeUndefined();
-    expect(read.data).toEqual({ renamed: { id: res.data.updateOAuthSource.id, slug: 'github-enterprise', enabled: false }, old: null });
+    expect(read.data).toEqual({ renamed: { id: res.data.updateOAuthSource.id, slug: `${slug}-enterprise`, enabled: false }, old: null });
   });
 
   it("authentik's own refusal (a slug taken by another source) comes back as a field error", async () => {
-    const res = await gateway.gql(`mutation { updateOAuthSource(slug: "google", input: { slug: "github-enterprise" }) { slug } }`);
+    const res = await gateway.gql(
+      `mutation { updateOAuthSource(slug: "corporate-sso", input: { slug: "${modern ? 'google' : 'github'}-enterprise" }) { slug } }`,
+    );
     expect(res.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       upstream: { service: 'authentik', status: 400, operation: 'sources_oauth_partial_update' },

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig } from '../src/config.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 
 let sandbox: Sandbox;
@@ -268,14 +271,138 @@ describe('launchdarkly emulator', () => {
   });
 });
 
-describe('authentik emulator', () => {
-  const url = (path: string) => `${sandbox.services.authentik.url}${path}`;
-  const auth = () => ({ authorization: `Bearer ${sandbox.services.authentik.secret}` });
+// Each release the emulation can be (SANDBOX_AUTHENTIK_VERSION), with the spec of that release.
+const AUTHENTIK_RELEASES = [
+  { release: '2024.8', current: '2024.8.1', spec: 'authentik-2024.8.1.openapi.yaml' },
+  { release: '2026.2', current: '2026.2.0', spec: 'authentik-2026.2.openapi.yaml' },
+] as const;
+
+describe.each(AUTHENTIK_RELEASES)('authentik $release emulator', ({ release, current, spec }) => {
+  let authentik: Sandbox;
+  const modern = release === '2026.2';
+  const schemas = parse(readFileSync(new URL(`../../shared/upstream-specs/${spec}`, import.meta.url), 'utf8')).components.schemas;
+
+  beforeAll(async () => {
+    authentik = await startSandbox(loadConfig({ SANDBOX_AUTHENTIK_VERSION: release }).vendorSettings);
+  });
+
+  afterAll(async () => {
+    await authentik?.close();
+  });
+
+  const url = (path: string) => `${authentik.services.authentik.url}${path}`;
+  const auth = () => ({ authorization: `Bearer ${authentik.services.authentik.secret}` });
   const patch = (path: string, body: unknown) =>
     call(url(path), { method: 'PATCH', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('serves the API root at /api/v3', () => {
-    expect(sandbox.services.authentik.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v3$/);
+    expect(authentik.services.authentik.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v3$/);
+  });
+
+  it('answers its version to an authenticated user at /admin/version/', async () => {
+    const answer = await call(url('/admin/version/'), { headers: auth() });
+    expect(answer.status).toBe(200);
+    // Version in authentik's schema.yml (the trimmed specs here leave the endpoint out): all six required.
+    expect(Object.keys(answer.body).sort()).toEqual(
+      ['build_hash', 'outdated', 'outpost_outdated', 'version_current', 'version_latest', 'version_latest_valid'].sort(),
+    );
+    expect(answer.body).toMatchObject({ version_current: current, version_latest: current, outdated: false });
+    expect((await call(url('/admin/version/'))).status).toBe(401);
+  });
+
+  it("answers a provider and a source with exactly the release's response members (client_secret never)", async () => {
+    const provider = await call(url('/providers/oauth2/2/'), { headers: auth() });
+    const expected = Object.keys(schemas.OAuth2Provider.properties).filter((name) => name !== 'client_secret');
+    expect(Object.keys(provider.body)).toEqual(expected);
+    const source = await call(url('/sources/oauth/github/'), { headers: auth() });
+    expect(Object.keys(source.body)).toEqual(Object.keys(schemas.OAuthSource.properties));
+    const list = await call(url('/sources/oauth/'), { headers: auth() });
+    expect(Object.keys(list.body).sort()).toEqual(Object.keys(schemas.PaginatedOAuthSourceList.properties).sort());
+    expect(provider.body.redirect_uris).toEqual(
+      modern
+        ? [
+            { matching_mode: 'strict', url: 'com.example.fieldservice:/oauth2redirect' },
+            { matching_mode: 'strict', url: 'http://localhost:8100/callback' },
+          ]
+        : 'com.example.fieldservice:/oauth2redirect\nhttp://localhost:8100/callback',
+    );
+  });
+
+  it("takes redirect URIs in the release's form only, with DRF's errors", async () => {
+    const before = (await call(url('/providers/oauth2/1/'), { headers: auth() })).body;
+    const wrongForm = await patch('/providers/oauth2/1/', { redirect_uris: modern ? 'https://a.example/cb' : [] });
+    expect(wrongForm.status).toBe(400);
+    expect(wrongForm.body).toEqual(
+      modern
+        ? { redirect_uris: { non_field_errors: ['Expected a list of items but got type "str".'] } }
+        : { redirect_uris: ['Not a valid string.'] },
+    );
+    if (modern) {
+      const items = await patch('/providers/oauth2/1/', {
+        redirect_uris: [{ matching_mode: 'strict', url: 'https://a.example/cb' }, { matching_mode: 'prefix', url: ' ' }, 'x'],
+      });
+      expect(items.body).toEqual({
+        redirect_uris: [
+          {},
+          { matching_mode: ['"prefix" is not a valid choice.'], url: ['This field may not be blank.'] },
+          { non_field_errors: ['Invalid data. Expected a dictionary, but got str.'] },
+        ],
+      });
+      const regex = await patch('/providers/oauth2/1/', { redirect_uris: [{ matching_mode: 'regex', url: '*' }] });
+      expect(regex.body).toEqual({ redirect_uris: ['Invalid Regex Pattern: *'] });
+    }
+    expect((await call(url('/providers/oauth2/1/'), { headers: auth() })).body).toEqual(before);
+    const rules = [
+      { matching_mode: 'regex', url: 'https://.*\\.example\\.com/cb' },
+      { matching_mode: 'strict', url: 'https://a.example/cb' },
+    ];
+    const written = await patch('/providers/oauth2/1/', { redirect_uris: modern ? rules : '  https://a.example/cb\n.*  ' });
+    expect(written.status).toBe(200);
+    // DRF's CharField trims the string's ends.
+    expect(written.body.redirect_uris).toEqual(modern ? rules : 'https://a.example/cb\n.*');
+  });
+
+  it("takes the release's members, limits and values only", async () => {
+    const newer = await patch('/sources/oauth/google/', {
+      slug: 'g'.repeat(60),
+      provider_type: 'entraid',
+      pkce: 'S256',
+      promoted: true,
+      oidc_jwks: modern ? [] : ['any', 'JSON'],
+    });
+    if (modern) {
+      expect(newer.body).toEqual({ oidc_jwks: ['Value must be a dictionary, and not have any duplicate keys.'] });
+      const taken = await patch('/sources/oauth/google/', { slug: 'g'.repeat(60), provider_type: 'entraid', pkce: 'S256', promoted: true });
+      expect(taken.status).toBe(200);
+      expect(taken.body).toMatchObject({ slug: 'g'.repeat(60), provider_type: 'entraid', pkce: 'S256', promoted: true });
+      const back = await patch(`/sources/oauth/${'g'.repeat(60)}/`, {
+        slug: 'google',
+        provider_type: 'google',
+        pkce: 'none',
+        promoted: false,
+      });
+      expect(back.status).toBe(200);
+    } else {
+      expect(newer.body).toEqual({
+        slug: ['Ensure this field has no more than 50 characters.'],
+        provider_type: ['"entraid" is not a valid choice.'],
+      });
+    }
+    const provider = await patch('/providers/oauth2/2/', {
+      jwt_federation_providers: ['one'],
+      logout_uri: 'not a url',
+      refresh_token_threshold: 'soon',
+      jwks_sources: 'x',
+    });
+    expect(provider.body).toEqual(
+      modern
+        ? {
+            refresh_token_threshold: ["soon is not in the correct format of 'hours=3;minutes=1'."],
+            logout_uri: ['Enter a valid URL.'],
+            jwt_federation_providers: ['Incorrect type. Expected pk value, received str.'],
+          }
+        : { jwks_sources: ['Expected a list of items but got type "str".'] },
+    );
   });
 
   it('lists providers with the Pagination object', async () => {

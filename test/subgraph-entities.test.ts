@@ -44,6 +44,8 @@ beforeAll(async () => {
     LAUNCHDARKLY_API_KEY: 'ld-key',
     AUTHENTIK_URL: `${ak.origin}/api/v3`,
     AUTHENTIK_TOKEN: 'ak-token',
+    // 2024.8's limits, named so nothing asks for them: a slug of 51 characters could never name a source there.
+    AUTHENTIK_API_VERSION: '2024.8.1',
     // Every entity reference is an upstream call and counts against the per-operation budget;
     // the concurrency test below sends 20.
     GATEWAY_MAX_UPSTREAM_CALLS: '50',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
 import { json, startStub, type Stub } from './helpers/stub.js';
 import {
-  authentikProvider,
+  AUTHENTIK_BODIES,
   authentikSource,
   identityNowClient,
   IDN_ID,
@@ -167,9 +167,25 @@ describe('launchdarkly requests', () => {
   });
 });
 
-describe('authentik requests', () => {
-  it('PATCH /providers/oauth2/{id}/ with only the fields given, under their upstream names', async () => {
-    ak.handle((_req, res) => json(res, 200, authentikProvider({ client_type: 'public', signing_key: null })));
+// Each release the gateway is told (AUTHENTIK_API_VERSION), against bodies shaped as that release's spec.
+describe.each(Object.entries(AUTHENTIK_BODIES))('authentik %s requests', (release, bodies) => {
+  let gateway: RunningGateway;
+  const modern = release !== '2024.8.1';
+
+  beforeAll(async () => {
+    gateway = await startGateway({
+      AUTHENTIK_URL: `${ak.origin}/api/v3/`,
+      AUTHENTIK_TOKEN: SECRETS.authentik,
+      AUTHENTIK_API_VERSION: release,
+    });
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+  });
+
+  it('PATCH /providers/oauth2/{id}/ with only the fields given, under their upstream names, redirect URIs in its form', async () => {
+    ak.handle((_req, res) => json(res, 200, bodies.provider({ client_type: 'public', signing_key: null })));
     const res = await gateway.gql(
       `mutation { updateOAuth2Provider(id: "6", input: { clientType: PUBLIC, signingKey: null, accessTokenValidity: "hours=1;minutes=30", redirectUris: "https://a.example/cb\\nhttps://b.example/cb" }) { id clientType subMode issuerMode includeClaimsInIdToken } }`,
     );
@@ -181,6 +197,7 @@ describe('authentik requests', () => {
       issuerMode: 'PER_PROVIDER',
       includeClaimsInIdToken: true,
     });
+    expect(ak.requests).toHaveLength(1);
     const [req] = ak.requests;
     expect(req!.method).toBe('PATCH');
     expect(req!.url).toBe('/api/v3/providers/oauth2/6/');
@@ -190,13 +207,18 @@ describe('authentik requests', () => {
       client_type: 'public',
       signing_key: null,
       access_token_validity: 'hours=1;minutes=30',
-      redirect_uris: 'https://a.example/cb\nhttps://b.example/cb',
+      redirect_uris: modern
+        ? [
+            { matching_mode: 'strict', url: 'https://a.example/cb' },
+            { matching_mode: 'strict', url: 'https://b.example/cb' },
+          ]
+        : 'https://a.example/cb\nhttps://b.example/cb',
     });
   });
 
   it('maxLength counts characters, not UTF-16 units: a clientId of 255 emoji (510 units) is sent as it is', async () => {
     const clientId = '😀'.repeat(255);
-    ak.handle((_req, res) => json(res, 200, authentikProvider({ client_id: clientId })));
+    ak.handle((_req, res) => json(res, 200, bodies.provider({ client_id: clientId })));
     const res = await gateway.gql(
       `mutation ($input: UpdateOAuth2ProviderInput!) { updateOAuth2Provider(id: "6", input: $input) { clientId } }`,
       { input: { clientId } },
@@ -206,7 +228,7 @@ describe('authentik requests', () => {
   });
 
   it('PATCH /sources/oauth/{slug}/ keeps the trailing slash and sends enums as upstream values', async () => {
-    ak.handle((_req, res) => json(res, 200, authentikSource({ user_matching_mode: 'email_link', enabled: false })));
+    ak.handle((_req, res) => json(res, 200, bodies.source({ user_matching_mode: 'email_link', enabled: false })));
     const res = await gateway.gql(
       `mutation { updateOAuthSource(slug: "github", input: { userMatchingMode: EMAIL_LINK, enabled: false, oidcJwks: { keys: [] } }) { id slug userMatchingMode enabled providerType type { name urlsCustomizable } } }`,
     );
@@ -223,36 +245,78 @@ describe('authentik requests', () => {
     expect(JSON.parse(req!.body)).toEqual({ user_matching_mode: 'email_link', enabled: false, oidc_jwks: { keys: [] } });
   });
 
-  it('a newer authentik (2026.2 shapes) costs the changed fields, not the response', async () => {
+  it("reads every member its release answers, and null for the others' members", async () => {
     ak.handle((req, res) =>
       json(
         res,
         200,
         req.url.startsWith('/api/v3/sources/')
-          ? authentikSource({ provider_type: 'entraid', pkce: 'S256', promoted: true })
-          : authentikProvider({
-              redirect_uris: [{ matching_mode: 'strict', url: 'https://a.example/cb' }],
-              assigned_application_slug: null,
-              jwt_federation_sources: [],
-            }),
+          ? bodies.source(modern ? { provider_type: 'entraid', pkce: 'S256', promoted: true } : {})
+          : bodies.provider(modern ? { jwt_federation_providers: [3, 4] } : { jwks_sources: ['5d9e4c2a-7b3f-4e81-a6c0-2f8d1b7e9a34'] }),
       ),
     );
     const res = await gateway.gql(
-      `{ oauthSource(slug: "github") { slug providerType enabled } oauth2Provider(id: 6) { id name redirectUris assignedApplicationSlug clientType } }`,
+      `{ oauthSource(slug: "github") { slug providerType pkce promoted iconUrl iconThemedUrls { light } authorizationCodeAuthMethod } oauth2Provider(id: 6) { id redirectUris redirectUriRules { matchingMode url } invalidationFlow refreshTokenThreshold logoutMethod jwksSources jwtFederationSources jwtFederationProviders assignedBackchannelApplicationSlug } }`,
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data).toEqual({
-      oauthSource: { slug: 'github', providerType: null, enabled: true },
-      oauth2Provider: { id: '6', name: 'grafana', redirectUris: null, assignedApplicationSlug: null, clientType: 'CONFIDENTIAL' },
-    });
+    const url = 'https://grafana.example.com/login/generic_oauth';
+    expect(res.data).toEqual(
+      modern
+        ? {
+            oauthSource: {
+              slug: 'github',
+              providerType: 'ENTRAID',
+              pkce: 'S256',
+              promoted: true,
+              iconUrl: '/static/authentik/sources/github.svg',
+              iconThemedUrls: null,
+              authorizationCodeAuthMethod: 'BASIC_AUTH',
+            },
+            oauth2Provider: {
+              id: '6',
+              redirectUris: url,
+              redirectUriRules: [{ matchingMode: 'STRICT', url }],
+              invalidationFlow: '5b0f1d4e-2c3a-4e8f-9a7b-6c5d4e3f2a1b',
+              refreshTokenThreshold: 'seconds=0',
+              logoutMethod: 'BACKCHANNEL',
+              jwksSources: null,
+              jwtFederationSources: [],
+              jwtFederationProviders: [3, 4],
+              assignedBackchannelApplicationSlug: null,
+            },
+          }
+        : {
+            oauthSource: {
+              slug: 'github',
+              providerType: 'GITHUB',
+              pkce: null,
+              promoted: null,
+              iconUrl: null,
+              iconThemedUrls: null,
+              authorizationCodeAuthMethod: null,
+            },
+            oauth2Provider: {
+              id: '6',
+              redirectUris: url,
+              redirectUriRules: [{ matchingMode: 'STRICT', url }],
+              invalidationFlow: null,
+              refreshTokenThreshold: null,
+              logoutMethod: null,
+              jwksSources: ['5d9e4c2a-7b3f-4e81-a6c0-2f8d1b7e9a34'],
+              jwtFederationSources: null,
+              jwtFederationProviders: null,
+              assignedBackchannelApplicationSlug: '',
+            },
+          },
+    );
   });
 
   it('lists with paging arguments and reads one provider and one source', async () => {
     ak.handle((req, res) => {
-      if (req.url.startsWith('/api/v3/providers/oauth2/?')) return json(res, 200, paginated([authentikProvider()]));
-      if (req.url === '/api/v3/providers/oauth2/6/') return json(res, 200, authentikProvider());
-      if (req.url === '/api/v3/sources/oauth/') return json(res, 200, paginated([authentikSource()]));
-      return json(res, 200, authentikSource());
+      if (req.url.startsWith('/api/v3/providers/oauth2/?')) return json(res, 200, paginated([bodies.provider()]));
+      if (req.url === '/api/v3/providers/oauth2/6/') return json(res, 200, bodies.provider());
+      if (req.url === '/api/v3/sources/oauth/') return json(res, 200, paginated([bodies.source()]));
+      return json(res, 200, bodies.source());
     });
     const res = await gateway.gql(
       `{ oauth2Providers(page: 2, pageSize: 10, search: "graf") { id } oauth2Provider(id: 6) { name } oauthSources { slug } oauthSource(slug: "github") { name } }`,

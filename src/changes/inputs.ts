@@ -50,14 +50,23 @@ export function specInput(name: string, description: string, specs: InputSpecs, 
 }
 
 function inputField(t: InputFieldBuilder<Types, 'InputObject'>, spec: InputSpec, enums: EnumRefs, required: boolean) {
-  const options = { required, ...(spec.description ? { description: spec.description } : {}) };
-  const { schema } = spec;
+  return schemaField(t, spec.schema, { required, ...(spec.description ? { description: spec.description } : {}) }, enums);
+}
+
+/** The GraphQL input field a member's schema calls for: its scalar, enum, list, or JSON for an object. */
+export function schemaField(
+  t: InputFieldBuilder<Types, 'InputObject'>,
+  schema: ValueSchema,
+  options: { required: boolean; description?: string },
+  enums: EnumRefs,
+) {
   switch (schema.type) {
     case 'boolean':
       return t.boolean(options);
     case 'integer':
       return t.int(options);
     case 'any':
+    case 'object':
       return t.field({ type: 'JSON', ...options });
     case 'enum':
       return t.field({ type: enumOf(schema, enums), ...options });

@@ -1,5 +1,5 @@
 import { VENDORS, type ServiceId } from '../services/index.js';
-import type { SandboxedVendor } from '../services/vendor.js';
+import type { SandboxedVendor, VendorSettings } from '../services/vendor.js';
 
 /** Every vendor's emulation; each `url` is the API root the gateway is configured with. */
 export interface Sandbox {
@@ -7,9 +7,12 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-/** Starts every vendor's emulator, each with a fresh copy of its seed and fresh random credentials. */
-export async function startSandbox(): Promise<Sandbox> {
-  const started = await Promise.allSettled(VENDORS.map((vendor) => vendor.sandbox()));
+/**
+ * Starts every vendor's emulator, each with a fresh copy of its seed and fresh random credentials,
+ * as its settings say (Config['vendorSettings']).
+ */
+export async function startSandbox(settings: Partial<Record<ServiceId, VendorSettings>> = {}): Promise<Sandbox> {
+  const started = await Promise.allSettled(VENDORS.map((vendor) => vendor.sandbox(settings[vendor.id] ?? {})));
   const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   if (failure) {

@@ -2,6 +2,9 @@ import type { Credential } from '../config.js';
 import type { EnvReader } from '../env.js';
 import type { AuthScheme } from '../upstream/credentials.js';
 
+/** A vendor's own settings, read from its own variables by its definition; only its folder reads what they hold. */
+export type VendorSettings = Readonly<Record<string, unknown>>;
+
 /** One vendor's emulation in the sandbox, listening on loopback. */
 export interface SandboxedVendor {
   /** The API root the gateway is pointed at. */
@@ -26,8 +29,13 @@ export interface VendorDefinition<Id extends string = string> {
   readonly auth: { readonly scheme: AuthScheme; readonly callerHeader: string };
   /** The configured credential, from the vendor's own variables (`env` reads any variable by its full name). */
   credential(env: EnvReader, apiRoot: string): Credential;
-  /** Starts the sandbox's emulation with a fresh seed and a fresh credential. */
-  sandbox(): Promise<SandboxedVendor>;
+  /**
+   * The vendor's own settings, from its own variables (`env` reads any variable by its full name);
+   * a bad value throws ConfigError naming the variable. Read whether or not the service is configured.
+   */
+  settings?(env: EnvReader): VendorSettings;
+  /** Starts the sandbox's emulation with a fresh seed and a fresh credential, as the vendor's settings say. */
+  sandbox(settings: VendorSettings): Promise<SandboxedVendor>;
 }
 
 /** Keeps the literal type of `id`, so the registry can derive the ServiceId union. */

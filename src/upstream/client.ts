@@ -19,6 +19,7 @@ import {
   type UpstreamCallObserver,
 } from './policies.js';
 import type { UpstreamPools } from './pools.js';
+import type { VendorSettings } from '../services/vendor.js';
 
 export type { UpstreamCallObserver, UpstreamCallRecord } from './policies.js';
 
@@ -89,6 +90,8 @@ function chains(
  * Connections come from the shared per-origin pools.
  */
 export class UpstreamClient {
+  /** The vendor's own settings, for its code to read (VendorDefinition.settings). */
+  readonly settings: VendorSettings;
   private readonly origin: string;
   private readonly basePath: string;
   private readonly credentials: CredentialSource;
@@ -102,6 +105,7 @@ export class UpstreamClient {
     pools: UpstreamPools,
     clock: Clock = systemClock,
   ) {
+    this.settings = config.settings ?? {};
     const url = new URL(config.url);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');

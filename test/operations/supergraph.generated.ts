@@ -25,6 +25,11 @@ export type Scalars = {
   link__Import: { input: unknown; output: unknown; }
 };
 
+/** How a source sends its client credentials to the provider's token endpoint: HTTP Basic (basic_auth) or in the body (post_body). */
+export type AuthentikAuthorizationCodeAuthMethod =
+  | 'BASIC_AUTH'
+  | 'POST_BODY';
+
 /** Confidential clients can keep their credentials secret; public clients cannot. */
 export type AuthentikClientType =
   | 'CONFIDENTIAL'
@@ -41,14 +46,28 @@ export type AuthentikIssuerMode =
   | 'GLOBAL'
   | 'PER_PROVIDER';
 
+/** How the provider tells the application of a logout: server to server (backchannel), or through the browser (frontchannel). */
+export type AuthentikLogoutMethod =
+  | 'BACKCHANNEL'
+  | 'FRONTCHANNEL';
+
+/** The PKCE method a source uses when authorizing at its provider. */
+export type AuthentikPkceMethod =
+  | 'NONE'
+  | 'PLAIN'
+  | 'S256';
+
 export type AuthentikPolicyEngineMode =
   | 'ALL'
   | 'ANY';
 
+/** The kind of OAuth source. */
 export type AuthentikProviderType =
   | 'APPLE'
   | 'AZUREAD'
   | 'DISCORD'
+  /** Only in authentik 2025.8 and later. */
+  | 'ENTRAID'
   | 'FACEBOOK'
   | 'GITHUB'
   | 'GITLAB'
@@ -58,8 +77,24 @@ export type AuthentikProviderType =
   | 'OPENIDCONNECT'
   | 'PATREON'
   | 'REDDIT'
+  /** Only in authentik 2025.12 and later. */
+  | 'SLACK'
   | 'TWITCH'
-  | 'TWITTER';
+  | 'TWITTER'
+  /** Only in authentik 2025.12 and later. */
+  | 'WECHAT';
+
+/** One allowed redirect URI, and how it is compared. */
+export type AuthentikRedirectUriInput = {
+  matchingMode: AuthentikRedirectUriMatchingMode;
+  /** The URL (STRICT), or a regular expression the whole URL must match (REGEX). */
+  url: Scalars['String']['input'];
+};
+
+/** How a redirect URI rule is compared: STRICT for the exact URL, REGEX for a regular expression the whole URL must match. */
+export type AuthentikRedirectUriMatchingMode =
+  | 'REGEX'
+  | 'STRICT';
 
 /** What data is used as the unique user identifier (sub). */
 export type AuthentikSubMode =
@@ -151,7 +186,7 @@ export type UpdateLaunchDarklyOAuthClientInput = {
   redirectUri?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** The fields of an authentik OAuth2 provider to change; only the fields given are sent. null clears a nullable field. */
+/** The fields of an authentik OAuth2 provider to change; only the fields given are sent. null clears a nullable field. A field the server's authentik release does not have is refused, naming the field and the release. */
 export type UpdateOAuth2ProviderInput = {
   /** Access codes not valid on or after now + this. Format: hours=1;minutes=2;seconds=3. */
   accessCodeValidity?: InputMaybe<Scalars['String']['input']>;
@@ -162,17 +197,36 @@ export type UpdateOAuth2ProviderInput = {
   /** Flow (UUID) used when authorizing this provider. */
   authorizationFlow?: InputMaybe<Scalars['String']['input']>;
   clientId?: InputMaybe<Scalars['String']['input']>;
-  /** Write-only: never returned. */
+  /** Never readable through the gateway. */
   clientSecret?: InputMaybe<Scalars['String']['input']>;
   clientType?: InputMaybe<AuthentikClientType>;
+  /** Key (UUID) used to encrypt the tokens. Only in authentik 2024.10 and later (refused on others). */
+  encryptionKey?: InputMaybe<Scalars['String']['input']>;
   includeClaimsInIdToken?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Flow (UUID) used when logging out of this provider. Only in authentik 2024.10 and later (refused on others). */
+  invalidationFlow?: InputMaybe<Scalars['String']['input']>;
   issuerMode?: InputMaybe<AuthentikIssuerMode>;
-  /** Sources (UUIDs) whose JWKs may sign JWTs used to authenticate. */
+  /** Sources (UUIDs) whose JWKs may sign JWTs used to authenticate. Only in authentik before 2024.12 (refused on others). */
   jwksSources?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Providers (ids) whose JWTs may be used to authenticate. Only in authentik 2024.12 and later (refused on others). */
+  jwtFederationProviders?: InputMaybe<Array<Scalars['Int']['input']>>;
+  /** Sources (UUIDs) whose JWKs may sign JWTs used to authenticate. Only in authentik 2024.12 and later (refused on others). */
+  jwtFederationSources?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only in authentik 2025.10 and later (refused on others). */
+  logoutMethod?: InputMaybe<AuthentikLogoutMethod>;
+  /** Where the provider sends logout notifications; "" for none. Only in authentik 2025.10 and later (refused on others). */
+  logoutUri?: InputMaybe<Scalars['String']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
   propertyMappings?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** Allowed redirect URIs, one per line. */
+  /** The allowed redirect URIs, replacing all of them. Written as they are on authentik 2024.8.5, 2024.10.3 and later; on releases that keep one string, as its lines, where each rule must be what authentik upgrades that line to: STRICT for any URL without whitespace or line breaks except * and .*, REGEX for exactly * or .*; other rules are refused. */
+  redirectUriRules?: InputMaybe<Array<AuthentikRedirectUriInput>>;
+  /**
+   * Allowed redirect URIs, one per line (authentik 2024.8). On a release with redirect URI rules, each line is written as authentik upgraded it: a REGEX rule for exactly * or .*, a STRICT rule otherwise, the line kept as it is.
+   * @deprecated Use redirectUriRules, which every authentik release takes.
+   */
   redirectUris?: InputMaybe<Scalars['String']['input']>;
+  /** When refreshing a token valid for less than this, a new refresh token is issued; seconds=0 always renews. Format: hours=1;minutes=2;seconds=3. Only in authentik 2025.10 and later (refused on others). */
+  refreshTokenThreshold?: InputMaybe<Scalars['String']['input']>;
   /** Refresh tokens not valid on or after now + this. Format: hours=1;minutes=2;seconds=3. */
   refreshTokenValidity?: InputMaybe<Scalars['String']['input']>;
   /** Key (UUID) used to sign the tokens. */
@@ -197,13 +251,15 @@ export type UpdateOAuthClientInput = {
   tenant?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** The fields of an authentik OAuth source to change; only the fields given are sent. null clears a nullable field. */
+/** The fields of an authentik OAuth source to change; only the fields given are sent. null clears a nullable field. A field or value the server's authentik release does not have is refused, naming the field and the release. */
 export type UpdateOAuthSourceInput = {
   /** URL authentik uses to retrieve tokens. */
   accessTokenUrl?: InputMaybe<Scalars['String']['input']>;
   additionalScopes?: InputMaybe<Scalars['String']['input']>;
   /** Flow (UUID) used when authenticating existing users. */
   authenticationFlow?: InputMaybe<Scalars['String']['input']>;
+  /** How the client credentials are sent to the token endpoint. Only in authentik 2025.4 and later (refused on others). */
+  authorizationCodeAuthMethod?: InputMaybe<AuthentikAuthorizationCodeAuthMethod>;
   /** URL the user is redirected to to consent. */
   authorizationUrl?: InputMaybe<Scalars['String']['input']>;
   consumerKey?: InputMaybe<Scalars['String']['input']>;
@@ -214,14 +270,20 @@ export type UpdateOAuthSourceInput = {
   enrollmentFlow?: InputMaybe<Scalars['String']['input']>;
   groupMatchingMode?: InputMaybe<AuthentikGroupMatchingMode>;
   groupPropertyMappings?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The icon: a file name in authentik's media, or a URL; "" for the default. Only in authentik 2025.12 and later (refused on others). */
+  icon?: InputMaybe<Scalars['String']['input']>;
   /** Source's display name. */
   name?: InputMaybe<Scalars['String']['input']>;
   oidcJwks?: InputMaybe<Scalars['JSON']['input']>;
   oidcJwksUrl?: InputMaybe<Scalars['String']['input']>;
   oidcWellKnownUrl?: InputMaybe<Scalars['String']['input']>;
+  /** The PKCE method used when authorizing at the provider. Only in authentik 2025.10 and later (refused on others). */
+  pkce?: InputMaybe<AuthentikPkceMethod>;
   policyEngineMode?: InputMaybe<AuthentikPolicyEngineMode>;
   /** URL authentik uses to get user information. */
   profileUrl?: InputMaybe<Scalars['String']['input']>;
+  /** Shown prominently on the login page. Only in authentik 2025.12 and later (refused on others). */
+  promoted?: InputMaybe<Scalars['Boolean']['input']>;
   providerType?: InputMaybe<AuthentikProviderType>;
   /** URL used to request the initial token (OAuth 1 only). */
   requestTokenUrl?: InputMaybe<Scalars['String']['input']>;

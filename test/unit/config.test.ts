@@ -23,6 +23,8 @@ describe('loadConfig: defaults', () => {
       server: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1024 },
       sandbox: true,
       services: {},
+      // The sandbox emulates the newer of the two authentik releases; AUTHENTIK_API_VERSION unset: the gateway asks.
+      vendorSettings: { authentik: { sandboxRelease: { name: '2026.2.0', key: 20260200 } } },
       upstream: {
         timeoutMs: 10_000,
         connectTimeoutMs: 3_000,

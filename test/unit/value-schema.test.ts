@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PROVIDER_FIELDS, SOURCE_FIELDS, TIMEDELTA } from '../../src/services/authentik/spec.js';
+import { release } from '../../src/services/authentik/releases.js';
+import { fieldsAt, PROVIDER_FIELDS, SOURCE_FIELDS, TIMEDELTA } from '../../src/services/authentik/spec.js';
 import { checkValue, INT32, type ValueSchema } from '../../src/value-schema.js';
 
 type Case = [name: string, value: unknown, schema: ValueSchema, problem: string | undefined];
@@ -133,7 +134,7 @@ describe('checkValue: string lengths in code points', () => {
 });
 
 describe('checkValue: pattern and format', () => {
-  const slug = SOURCE_FIELDS.slug!.schema;
+  const slug = fieldsAt(SOURCE_FIELDS, release('2024.8.1')).slug!.schema;
   const uuid: ValueSchema = { type: 'string', format: 'uuid' };
   const duration: ValueSchema = { type: 'string', check: TIMEDELTA };
   const durationProblem = 'must be a duration like hours=1;minutes=2;seconds=3.';
@@ -174,14 +175,14 @@ describe('checkValue: pattern and format', () => {
     ['a trailing ";"', 'hours=1;', duration, durationProblem],
     ['empty', '', duration, durationProblem],
     ['an ISO 8601 duration', 'PT1H', duration, durationProblem],
-    ['authentik duration fields: blank', '', PROVIDER_FIELDS.access_token_validity!.schema, 'may not be blank.'],
-    ['authentik duration fields: valid', 'minutes=10', PROVIDER_FIELDS.access_token_validity!.schema, undefined],
+    ['authentik duration fields: blank', '', PROVIDER_FIELDS.access_token_validity!.versions[0]!.schema, 'may not be blank.'],
+    ['authentik duration fields: valid', 'minutes=10', PROVIDER_FIELDS.access_token_validity!.versions[0]!.schema, undefined],
   ]);
 });
 
 describe('checkValue: arrays', () => {
   const strings: ValueSchema = { type: 'array', items: { type: 'string' } };
-  const uuids = PROVIDER_FIELDS.property_mappings!.schema;
+  const uuids = PROVIDER_FIELDS.property_mappings!.versions[0]!.schema;
   table([
     ['empty', [], strings, undefined],
     ['strings', ['a', 'b'], strings, undefined],

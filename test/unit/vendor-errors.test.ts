@@ -186,8 +186,8 @@ describe('launchDarklyError: {code, message, id}', () => {
 });
 
 describe('authentikError: GenericError {detail, code}, ValidationError {field: [messages]}', () => {
-  const provider = authentikError(graphqlNames(PROVIDER_FIELDS));
-  const source = authentikError(graphqlNames(SOURCE_FIELDS));
+  const provider = authentikError(graphqlNames({ members: PROVIDER_FIELDS }));
+  const source = authentikError(graphqlNames({ members: SOURCE_FIELDS }));
 
   it.each<[string, unknown, VendorError]>([
     [

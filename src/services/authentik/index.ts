@@ -1,5 +1,6 @@
 import { defineVendor, staticCredential } from '../vendor.js';
 import { startSandbox } from './sandbox.js';
+import { readSettings, settingsOf } from './settings.js';
 // The schema modules: importing them adds the vendor's types, queries and mutations to the builder.
 import './oauth2-provider.js';
 import './oauth-source.js';
@@ -10,5 +11,7 @@ export const authentik = defineVendor({
   envPrefix: 'AUTHENTIK',
   auth: { scheme: 'bearer', callerHeader: 'X-Authentik-Token' },
   credential: (env) => staticCredential(env('AUTHENTIK_TOKEN')),
-  sandbox: startSandbox,
+  // AUTHENTIK_API_VERSION, SANDBOX_AUTHENTIK_VERSION.
+  settings: readSettings,
+  sandbox: (settings) => startSandbox(settingsOf(settings).sandboxRelease),
 });

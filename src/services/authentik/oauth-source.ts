@@ -6,16 +6,22 @@ import { listArgs, listParams, results } from './list-args.js';
 import { VERSION_DESCRIPTION } from '../../changes/fields.js';
 import { digestVersion } from '../../changes/version.js';
 import { runWrite } from '../../changes/write.js';
-import { bodyChanges, enumRefs, graphqlNames, partialUpdateBody, partialUpdateInput } from './partial-update.js';
-import { checkSlug } from './path-args.js';
+import { enumRefs } from '../../changes/inputs.js';
+import { graphqlNames, partialUpdateBody, partialUpdateInput, type WriteSurface } from './partial-update.js';
+import { checkSlug, slugProblem } from './path-args.js';
+import { serverRelease } from './release-detection.js';
+import { describeSpan, onlyIn } from './releases.js';
 import {
+  AUTHORIZATION_CODE_AUTH_METHODS,
   GROUP_MATCHING_MODES,
-  isSlug,
+  PKCE_METHODS,
   POLICY_ENGINE_MODES,
   PROVIDER_TYPES,
+  secretsOf,
   SOURCE_FIELDS,
-  SOURCE_SECRETS,
+  SOURCE_RESPONSE,
   USER_MATCHING_MODES,
+  valueSpan,
 } from './spec.js';
 import { expectShape } from '../../upstream/response.js';
 
@@ -30,26 +36,40 @@ const GroupMatchingModeEnum = upstreamEnum(
   GROUP_MATCHING_MODES,
   'How the source decides whether an existing group is used or a new one created.',
 );
-const ProviderTypeEnum = upstreamEnum('AuthentikProviderType', PROVIDER_TYPES);
+const ProviderTypeEnum = upstreamEnum('AuthentikProviderType', PROVIDER_TYPES, 'The kind of OAuth source.', (value) => {
+  const where = describeSpan(valueSpan(PROVIDER_TYPES, value));
+  return where ? `Only in ${where}.` : undefined;
+});
+const PkceMethodEnum = upstreamEnum('AuthentikPkceMethod', PKCE_METHODS, 'The PKCE method a source uses when authorizing at its provider.');
+const AuthorizationCodeAuthMethodEnum = upstreamEnum(
+  'AuthentikAuthorizationCodeAuthMethod',
+  AUTHORIZATION_CODE_AUTH_METHODS,
+  "How a source sends its client credentials to the provider's token endpoint: HTTP Basic (basic_auth) or in the body (post_body).",
+);
 const ENUMS = enumRefs(
   [POLICY_ENGINE_MODES, PolicyEngineModeEnum],
   [USER_MATCHING_MODES, UserMatchingModeEnum],
   [GROUP_MATCHING_MODES, GroupMatchingModeEnum],
   [PROVIDER_TYPES, ProviderTypeEnum],
+  [PKCE_METHODS, PkceMethodEnum],
+  [AUTHORIZATION_CODE_AUTH_METHODS, AuthorizationCodeAuthMethodEnum],
 );
+
+const SURFACE: WriteSurface = { members: SOURCE_FIELDS };
 
 const SOURCES: Resource = {
   collection: '/sources/oauth/',
   list: 'sources_oauth_list',
   retrieve: 'sources_oauth_retrieve',
   partialUpdate: 'sources_oauth_partial_update',
-  fieldNames: graphqlNames(SOURCE_FIELDS),
+  fieldNames: graphqlNames(SURFACE),
 };
 
 const UpdateOAuthSourceInput = partialUpdateInput(
   'UpdateOAuthSourceInput',
-  'The fields of an authentik OAuth source to change; only the fields given are sent. null clears a nullable field.',
-  SOURCE_FIELDS,
+  'The fields of an authentik OAuth source to change; only the fields given are sent. null clears a nullable field. ' +
+    "A field or value the server's authentik release does not have is refused, naming the field and the release.",
+  SURFACE,
   ENUMS,
 );
 
@@ -65,11 +85,17 @@ export interface AuthentikSourceTypeShape {
   oidcJwksUrl: string | null;
 }
 
+export interface AuthentikThemedUrlsShape {
+  light: string | null;
+  dark: string | null;
+}
+
 export interface AuthentikOAuthSourceShape {
   id: string | null;
   slug: string;
   name: string | null;
   enabled: boolean | null;
+  promoted: boolean | null;
   authenticationFlow: string | null;
   enrollmentFlow: string | null;
   userPropertyMappings: string[] | null;
@@ -83,12 +109,15 @@ export interface AuthentikOAuthSourceShape {
   managed: string | null;
   userPathTemplate: string | null;
   icon: string | null;
+  iconUrl: string | null;
+  iconThemedUrls: AuthentikThemedUrlsShape | null;
   groupMatchingMode: (typeof GROUP_MATCHING_MODES)[number] | null;
   providerType: (typeof PROVIDER_TYPES)[number] | null;
   requestTokenUrl: string | null;
   authorizationUrl: string | null;
   accessTokenUrl: string | null;
   profileUrl: string | null;
+  pkce: (typeof PKCE_METHODS)[number] | null;
   consumerKey: string | null;
   callbackUrl: string | null;
   additionalScopes: string | null;
@@ -96,7 +125,15 @@ export interface AuthentikOAuthSourceShape {
   oidcWellKnownUrl: string | null;
   oidcJwksUrl: string | null;
   oidcJwks: unknown;
+  authorizationCodeAuthMethod: (typeof AUTHORIZATION_CODE_AUTH_METHODS)[number] | null;
   version: string;
+}
+
+const SECRETS = secretsOf(SOURCE_RESPONSE);
+
+function toThemedUrls(value: unknown): AuthentikThemedUrlsShape | null {
+  const raw = asObject(value);
+  return raw ? { light: str(raw.light), dark: str(raw.dark) } : null;
 }
 
 function toSourceType(value: unknown): AuthentikSourceTypeShape | null {
@@ -125,6 +162,7 @@ export function toOAuthSource(value: unknown): AuthentikOAuthSourceShape | undef
     slug,
     name: str(raw.name),
     enabled: bool(raw.enabled),
+    promoted: bool(raw.promoted),
     authenticationFlow: str(raw.authentication_flow),
     enrollmentFlow: str(raw.enrollment_flow),
     userPropertyMappings: strList(raw.user_property_mappings),
@@ -138,12 +176,15 @@ export function toOAuthSource(value: unknown): AuthentikOAuthSourceShape | undef
     managed: str(raw.managed),
     userPathTemplate: str(raw.user_path_template),
     icon: str(raw.icon),
+    iconUrl: str(raw.icon_url),
+    iconThemedUrls: toThemedUrls(raw.icon_themed_urls),
     groupMatchingMode: enumValue(raw.group_matching_mode, GROUP_MATCHING_MODES, 'AuthentikOAuthSource.groupMatchingMode'),
     providerType: enumValue(raw.provider_type, PROVIDER_TYPES, 'AuthentikOAuthSource.providerType'),
     requestTokenUrl: str(raw.request_token_url),
     authorizationUrl: str(raw.authorization_url),
     accessTokenUrl: str(raw.access_token_url),
     profileUrl: str(raw.profile_url),
+    pkce: enumValue(raw.pkce, PKCE_METHODS, 'AuthentikOAuthSource.pkce'),
     consumerKey: str(raw.consumer_key),
     callbackUrl: str(raw.callback_url),
     additionalScopes: str(raw.additional_scopes),
@@ -151,14 +192,26 @@ export function toOAuthSource(value: unknown): AuthentikOAuthSourceShape | undef
     oidcWellKnownUrl: str(raw.oidc_well_known_url),
     oidcJwksUrl: str(raw.oidc_jwks_url),
     oidcJwks: json(raw.oidc_jwks),
+    authorizationCodeAuthMethod: enumValue(
+      raw.authorization_code_auth_method,
+      AUTHORIZATION_CODE_AUTH_METHODS,
+      'AuthentikOAuthSource.authorizationCodeAuthMethod',
+    ),
     // authentik keeps no modification time for a source.
-    version: digestVersion(raw, SOURCE_SECRETS),
+    version: digestVersion(raw, SECRETS),
   };
 }
 
 function requireSource(value: unknown, operation: string): AuthentikOAuthSourceShape {
   return expectShape(value, toOAuthSource, 'authentik', operation, 'an OAuth source');
 }
+
+const sentBy = (member: string) => onlyIn(SOURCE_RESPONSE[member]);
+
+const AuthentikThemedUrls = builder.objectRef<AuthentikThemedUrlsShape>('AuthentikThemedUrls').implement({
+  description: "An icon's URL for the light and the dark theme.",
+  fields: (t) => ({ light: t.exposeString('light'), dark: t.exposeString('dark') }),
+});
 
 const AuthentikSourceType = builder.objectRef<AuthentikSourceTypeShape>('AuthentikSourceType').implement({
   description: "The kind of OAuth source and the provider's default URLs.",
@@ -183,6 +236,7 @@ export const AuthentikOAuthSource = builder.objectRef<AuthentikOAuthSourceShape>
     slug: t.exposeString('slug', { nullable: false, description: 'Internal source name, used in URLs.' }),
     name: t.exposeString('name'),
     enabled: t.exposeBoolean('enabled'),
+    promoted: t.exposeBoolean('promoted', { description: `Shown prominently on the login page.${sentBy('promoted')}` }),
     authenticationFlow: t.exposeString('authenticationFlow'),
     enrollmentFlow: t.exposeString('enrollmentFlow'),
     userPropertyMappings: t.exposeStringList('userPropertyMappings', { nullable: { list: true, items: false } }),
@@ -195,13 +249,22 @@ export const AuthentikOAuthSource = builder.objectRef<AuthentikOAuthSourceShape>
     userMatchingMode: t.expose('userMatchingMode', { type: UserMatchingModeEnum }),
     managed: t.exposeString('managed'),
     userPathTemplate: t.exposeString('userPathTemplate'),
-    icon: t.exposeString('icon'),
+    icon: t.exposeString('icon', {
+      description:
+        'Before authentik 2025.12, the URL of the source\'s icon; since, the icon as it is set (a file name in authentik\'s media, a URL, or "" for the default), its URL in iconUrl.',
+    }),
+    iconUrl: t.exposeString('iconUrl', { description: `The URL of the source's icon.${sentBy('icon_url')}` }),
+    iconThemedUrls: t.expose('iconThemedUrls', {
+      type: AuthentikThemedUrls,
+      description: `The icon's URLs per theme, when its name holds %(theme)s.${sentBy('icon_themed_urls')}`,
+    }),
     groupMatchingMode: t.expose('groupMatchingMode', { type: GroupMatchingModeEnum }),
     providerType: t.expose('providerType', { type: ProviderTypeEnum }),
     requestTokenUrl: t.exposeString('requestTokenUrl'),
     authorizationUrl: t.exposeString('authorizationUrl'),
     accessTokenUrl: t.exposeString('accessTokenUrl'),
     profileUrl: t.exposeString('profileUrl'),
+    pkce: t.expose('pkce', { type: PkceMethodEnum, description: `The PKCE method used when authorizing.${sentBy('pkce')}` }),
     consumerKey: t.exposeString('consumerKey'),
     callbackUrl: t.exposeString('callbackUrl'),
     additionalScopes: t.exposeString('additionalScopes'),
@@ -209,6 +272,10 @@ export const AuthentikOAuthSource = builder.objectRef<AuthentikOAuthSourceShape>
     oidcWellKnownUrl: t.exposeString('oidcWellKnownUrl'),
     oidcJwksUrl: t.exposeString('oidcJwksUrl'),
     oidcJwks: t.expose('oidcJwks', { type: 'JSON' }),
+    authorizationCodeAuthMethod: t.expose('authorizationCodeAuthMethod', {
+      type: AuthorizationCodeAuthMethodEnum,
+      description: `How the client credentials are sent to the token endpoint.${sentBy('authorization_code_auth_method')}`,
+    }),
     version: t.exposeString('version', { nullable: false, description: VERSION_DESCRIPTION }),
   }),
 });
@@ -222,8 +289,8 @@ async function fetchSource(ctx: Context, slug: string): Promise<AuthentikOAuthSo
 // A key that is not an authentik slug is an unknown entity (null), not a request to send.
 builder.asEntity(AuthentikOAuthSource, {
   key: builder.selection<{ slug: string }>('slug'),
-  resolveReference: ({ slug }, ctx) =>
-    isSlug(slug) ? ctx.entities.load('AuthentikOAuthSource', slug, () => fetchSource(ctx, slug)) : null,
+  resolveReference: async ({ slug }, ctx) =>
+    (await slugProblem(slug, serverRelease(ctx))) ? null : ctx.entities.load('AuthentikOAuthSource', slug, () => fetchSource(ctx, slug)),
 });
 
 builder.queryFields((t) => ({
@@ -231,7 +298,7 @@ builder.queryFields((t) => ({
     type: AuthentikOAuthSource,
     description: 'One authentik OAuth source (GET /sources/oauth/{slug}/); null when authentik has no such source.',
     args: { slug: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => fetchSource(ctx, checkSlug(args.slug, 'slug')),
+    resolve: async (_root, args, ctx) => fetchSource(ctx, await checkSlug(args.slug, 'slug', serverRelease(ctx))),
   }),
   oauthSources: t.field({
     type: [AuthentikOAuthSource],
@@ -249,17 +316,18 @@ builder.mutationField('updateOAuthSource', (t) =>
   t.field({
     type: AuthentikOAuthSource,
     nullable: false,
-    description: 'Partially updates an authentik OAuth source (PATCH /sources/oauth/{slug}/).',
+    description: "Partially updates an authentik OAuth source (PATCH /sources/oauth/{slug}/), in the form the server's release takes.",
     args: {
       slug: t.arg.string({ required: true }),
       input: t.arg({ type: UpdateOAuthSourceInput, required: true }),
     },
     resolve: (_root, args, ctx) =>
       runWrite(ctx, { service: 'authentik', operation: SOURCES.partialUpdate, resourceId: args.slug }, async (write) => {
-        const slug = checkSlug(args.slug, 'slug');
-        const body = partialUpdateBody(args.input as Record<string, unknown>, SOURCE_FIELDS);
-        write.changes = bodyChanges(body, SOURCE_FIELDS);
-        const updated = await partialUpdate(write.upstream(), SOURCES, slug, body);
+        const release = serverRelease(ctx);
+        const slug = await checkSlug(args.slug, 'slug', release);
+        const update = await partialUpdateBody(args.input as Record<string, unknown>, SURFACE, release);
+        write.changes = update.changes;
+        const updated = await partialUpdate(write.upstream(), SOURCES, slug, update.body);
         return requireSource(updated, SOURCES.partialUpdate);
       }),
   }),

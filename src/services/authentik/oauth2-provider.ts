@@ -6,9 +6,25 @@ import { listArgs, listParams, results } from './list-args.js';
 import { VERSION_DESCRIPTION } from '../../changes/fields.js';
 import { digestVersion } from '../../changes/version.js';
 import { runWrite } from '../../changes/write.js';
-import { bodyChanges, enumRefs, graphqlNames, partialUpdateBody, partialUpdateInput } from './partial-update.js';
+import { gatewayError } from '../../errors.js';
+import { enumRefs } from '../../changes/inputs.js';
+import { graphqlNames, partialUpdateBody, partialUpdateInput, type Conversion, type WriteSurface } from './partial-update.js';
 import { checkPositiveInteger } from './path-args.js';
-import { CLIENT_TYPES, ISSUER_MODES, positiveInteger, PROVIDER_FIELDS, PROVIDER_SECRETS, SUB_MODES } from './spec.js';
+import { rulesFromString, stringForWrite, stringFromRules, type MatchingMode, type RedirectUriRule } from './redirect-uris.js';
+import { serverRelease } from './release-detection.js';
+import { onlyIn, shortName, type Release } from './releases.js';
+import {
+  CLIENT_TYPES,
+  ISSUER_MODES,
+  LOGOUT_METHODS,
+  MATCHING_MODES,
+  positiveInteger,
+  PROVIDER_FIELDS,
+  PROVIDER_RESPONSE,
+  secretsOf,
+  SUB_MODES,
+  versionAt,
+} from './spec.js';
 import { expectShape } from '../../upstream/response.js';
 
 const ClientTypeEnum = upstreamEnum(
@@ -18,28 +34,138 @@ const ClientTypeEnum = upstreamEnum(
 );
 const SubModeEnum = upstreamEnum('AuthentikSubMode', SUB_MODES, 'What data is used as the unique user identifier (sub).');
 const IssuerModeEnum = upstreamEnum('AuthentikIssuerMode', ISSUER_MODES, 'How the issuer field of the ID token is filled.');
-const ENUMS = enumRefs([CLIENT_TYPES, ClientTypeEnum], [SUB_MODES, SubModeEnum], [ISSUER_MODES, IssuerModeEnum]);
+const LogoutMethodEnum = upstreamEnum(
+  'AuthentikLogoutMethod',
+  LOGOUT_METHODS,
+  'How the provider tells the application of a logout: server to server (backchannel), or through the browser (frontchannel).',
+);
+const MatchingModeEnum = upstreamEnum(
+  'AuthentikRedirectUriMatchingMode',
+  MATCHING_MODES,
+  'How a redirect URI rule is compared: STRICT for the exact URL, REGEX for a regular expression the whole URL must match.',
+);
+const ENUMS = enumRefs(
+  [CLIENT_TYPES, ClientTypeEnum],
+  [SUB_MODES, SubModeEnum],
+  [ISSUER_MODES, IssuerModeEnum],
+  [LOGOUT_METHODS, LogoutMethodEnum],
+  [MATCHING_MODES, MatchingModeEnum],
+);
+
+// ---- redirect URIs: one member, two GraphQL inputs ----
+
+/** Whether release `at` keeps redirect_uris as the 2024.8-style string (otherwise as a list of rules). */
+function keepsString(at: Release): boolean {
+  return versionAt(PROVIDER_FIELDS.redirect_uris!, at)?.schema.type === 'string';
+}
+
+const REDIRECT_URIS_STRING: Conversion = {
+  field: 'redirectUris',
+  member: 'redirect_uris',
+  convert: (input, at) => {
+    if (typeof input !== 'string') return { problem: 'may not be null.' };
+    if (keepsString(at)) return { value: input };
+    const rules = rulesFromString(input);
+    const empty = rules.findIndex((rule) => rule.url === '');
+    if (empty !== -1) {
+      return {
+        problem:
+          `line ${empty + 1} is empty: authentik ${shortName(at)} keeps each line as a redirect URI rule, as its upgrade converted them, ` +
+          'and refuses an empty one. For no redirect URI at all, give redirectUriRules: [].',
+      };
+    }
+    // Python's re.compile("*") fails ("nothing to repeat"), so authentik would refuse the rule this line becomes.
+    const star = rules.findIndex((rule) => rule.url === '*');
+    if (star !== -1) {
+      return {
+        problem:
+          `line ${star + 1} is *: authentik ${shortName(at)} upgrades it to the REGEX rule *, which is not a valid regular expression ` +
+          'and which it refuses. For any URL, give the line .* (or redirectUriRules: [{ matchingMode: REGEX, url: ".*" }]).',
+      };
+    }
+    return { value: rules };
+  },
+};
+
+interface RedirectUriInput {
+  matchingMode: MatchingMode;
+  url: string;
+}
+
+const REDIRECT_URI_RULES: Conversion = {
+  field: 'redirectUriRules',
+  member: 'redirect_uris',
+  convert: (input, at) => {
+    if (!Array.isArray(input)) return { problem: 'may not be null.' };
+    const rules: RedirectUriRule[] = (input as RedirectUriInput[]).map((rule) => ({ matching_mode: rule.matchingMode, url: rule.url }));
+    const blank = rules.findIndex((rule) => rule.url === '');
+    if (blank !== -1) return { problem: `rule ${blank}: url may not be blank.` };
+    if (!keepsString(at)) return { value: rules };
+    const written = stringForWrite(rules);
+    if ('value' in written) return written;
+    return {
+      problem: `rule ${written.index} cannot be written to authentik ${shortName(at)}, which keeps its redirect URIs as one string, one URI per line: ${written.problem}`,
+    };
+  },
+};
+
+/** What the typed inputs write: redirect_uris only through redirectUris or redirectUriRules. */
+const SURFACE: WriteSurface = { members: PROVIDER_FIELDS, conversions: [REDIRECT_URI_RULES, REDIRECT_URIS_STRING] };
 
 const PROVIDERS: Resource = {
   collection: '/providers/oauth2/',
   list: 'providers_oauth2_list',
   retrieve: 'providers_oauth2_retrieve',
   partialUpdate: 'providers_oauth2_partial_update',
-  fieldNames: graphqlNames(PROVIDER_FIELDS),
+  fieldNames: graphqlNames(SURFACE),
 };
+
+const RedirectUriInput = builder.inputType('AuthentikRedirectUriInput', {
+  description: 'One allowed redirect URI, and how it is compared.',
+  fields: (t) => ({
+    matchingMode: t.field({ type: MatchingModeEnum, required: true }),
+    url: t.string({ required: true, description: 'The URL (STRICT), or a regular expression the whole URL must match (REGEX).' }),
+  }),
+});
 
 const UpdateOAuth2ProviderInput = partialUpdateInput(
   'UpdateOAuth2ProviderInput',
-  'The fields of an authentik OAuth2 provider to change; only the fields given are sent. null clears a nullable field.',
-  PROVIDER_FIELDS,
+  'The fields of an authentik OAuth2 provider to change; only the fields given are sent. null clears a nullable field. ' +
+    "A field the server's authentik release does not have is refused, naming the field and the release.",
+  SURFACE,
   ENUMS,
+  (t) => ({
+    redirectUriRules: t.field({
+      type: [RedirectUriInput],
+      required: false,
+      description:
+        'The allowed redirect URIs, replacing all of them. Written as they are on authentik 2024.8.5, 2024.10.3 and later; ' +
+        'on releases that keep one string, as its lines, where each rule must be what authentik upgrades that line to: ' +
+        'STRICT for any URL without whitespace or line breaks except * and .*, REGEX for exactly * or .*; other rules are refused.',
+    }),
+    redirectUris: t.string({
+      required: false,
+      deprecationReason: 'Use redirectUriRules, which every authentik release takes.',
+      description:
+        'Allowed redirect URIs, one per line (authentik 2024.8). On a release with redirect URI rules, each line is written as ' +
+        'authentik upgraded it: a REGEX rule for exactly * or .*, a STRICT rule otherwise, the line kept as it is.',
+    }),
+  }),
 );
+
+// ---- the provider ----
+
+export interface AuthentikRedirectUriShape {
+  matchingMode: MatchingMode;
+  url: string;
+}
 
 export interface AuthentikOAuth2ProviderShape {
   id: string;
   name: string | null;
   authenticationFlow: string | null;
   authorizationFlow: string | null;
+  invalidationFlow: string | null;
   propertyMappings: string[] | null;
   component: string | null;
   assignedApplicationSlug: string | null;
@@ -54,25 +180,57 @@ export interface AuthentikOAuth2ProviderShape {
   accessCodeValidity: string | null;
   accessTokenValidity: string | null;
   refreshTokenValidity: string | null;
+  refreshTokenThreshold: string | null;
   includeClaimsInIdToken: boolean | null;
   signingKey: string | null;
+  encryptionKey: string | null;
+  /** Null when the answer holds no redirect_uris of either form: the field then fails (its type is non-null). */
+  redirectUriRules: AuthentikRedirectUriShape[] | null;
   redirectUris: string | null;
+  logoutUri: string | null;
+  logoutMethod: (typeof LOGOUT_METHODS)[number] | null;
   subMode: (typeof SUB_MODES)[number] | null;
   issuerMode: (typeof ISSUER_MODES)[number] | null;
   jwksSources: string[] | null;
+  jwtFederationSources: string[] | null;
+  jwtFederationProviders: number[] | null;
   version: string;
+  /** The operation that answered this provider, for the error of a field that cannot be read. */
+  answeredBy: string;
 }
 
+/** redirect_uris in either form as rules (a string as migration 0024 converts it), or undefined when it is neither. */
+function readRules(value: unknown): RedirectUriRule[] | undefined {
+  if (typeof value === 'string') return rulesFromString(value);
+  if (!Array.isArray(value)) return undefined;
+  const rules: RedirectUriRule[] = [];
+  for (const item of value) {
+    const raw = asObject(item);
+    const mode = raw?.matching_mode;
+    if (!raw || typeof raw.url !== 'string' || !MATCHING_MODES.includes(mode as MatchingMode)) return undefined;
+    rules.push({ matching_mode: mode as MatchingMode, url: raw.url });
+  }
+  return rules;
+}
+
+function intList(value: unknown): number[] | null {
+  return Array.isArray(value) ? value.filter((item): item is number => Number.isInteger(item)) : null;
+}
+
+const SECRETS = secretsOf(PROVIDER_RESPONSE);
+
 /** OAuth2Provider → the GraphQL shape; `client_secret` is never read. Undefined without an integer pk. */
-export function toOAuth2Provider(value: unknown): AuthentikOAuth2ProviderShape | undefined {
+export function toOAuth2Provider(value: unknown, answeredBy = PROVIDERS.retrieve): AuthentikOAuth2ProviderShape | undefined {
   const raw = asObject(value);
   const pk = raw && int(raw.pk);
   if (!raw || pk === null || pk === undefined) return undefined;
+  const rules = readRules(raw.redirect_uris);
   return {
     id: String(pk),
     name: str(raw.name),
     authenticationFlow: str(raw.authentication_flow),
     authorizationFlow: str(raw.authorization_flow),
+    invalidationFlow: str(raw.invalidation_flow),
     propertyMappings: strList(raw.property_mappings),
     component: str(raw.component),
     assignedApplicationSlug: str(raw.assigned_application_slug),
@@ -87,20 +245,38 @@ export function toOAuth2Provider(value: unknown): AuthentikOAuth2ProviderShape |
     accessCodeValidity: str(raw.access_code_validity),
     accessTokenValidity: str(raw.access_token_validity),
     refreshTokenValidity: str(raw.refresh_token_validity),
+    refreshTokenThreshold: str(raw.refresh_token_threshold),
     includeClaimsInIdToken: bool(raw.include_claims_in_id_token),
     signingKey: str(raw.signing_key),
-    redirectUris: str(raw.redirect_uris),
+    encryptionKey: str(raw.encryption_key),
+    redirectUriRules: rules ? rules.map((rule) => ({ matchingMode: rule.matching_mode, url: rule.url })) : null,
+    redirectUris: typeof raw.redirect_uris === 'string' ? raw.redirect_uris : rules ? (stringFromRules(rules) ?? null) : null,
+    logoutUri: str(raw.logout_uri),
+    logoutMethod: enumValue(raw.logout_method, LOGOUT_METHODS, 'AuthentikOAuth2Provider.logoutMethod'),
     subMode: enumValue(raw.sub_mode, SUB_MODES, 'AuthentikOAuth2Provider.subMode'),
     issuerMode: enumValue(raw.issuer_mode, ISSUER_MODES, 'AuthentikOAuth2Provider.issuerMode'),
     jwksSources: strList(raw.jwks_sources),
+    jwtFederationSources: strList(raw.jwt_federation_sources),
+    jwtFederationProviders: intList(raw.jwt_federation_providers),
     // authentik keeps no modification time for a provider.
-    version: digestVersion(raw, PROVIDER_SECRETS),
+    version: digestVersion(raw, SECRETS),
+    answeredBy,
   };
 }
 
 function requireProvider(value: unknown, operation: string): AuthentikOAuth2ProviderShape {
-  return expectShape(value, toOAuth2Provider, 'authentik', operation, 'an OAuth2 provider');
+  return expectShape(value, (v) => toOAuth2Provider(v, operation), 'authentik', operation, 'an OAuth2 provider');
 }
+
+const sentBy = (member: string) => onlyIn(PROVIDER_RESPONSE[member]);
+
+const AuthentikRedirectUri = builder.objectRef<AuthentikRedirectUriShape>('AuthentikRedirectUri').implement({
+  description: 'One allowed redirect URI, and how it is compared.',
+  fields: (t) => ({
+    matchingMode: t.expose('matchingMode', { type: MatchingModeEnum, nullable: false }),
+    url: t.exposeString('url', { nullable: false }),
+  }),
+});
 
 export const AuthentikOAuth2Provider = builder.objectRef<AuthentikOAuth2ProviderShape>('AuthentikOAuth2Provider').implement({
   description: 'An authentik OAuth2/OpenID provider. The client secret is never readable.',
@@ -109,6 +285,9 @@ export const AuthentikOAuth2Provider = builder.objectRef<AuthentikOAuth2Provider
     name: t.exposeString('name'),
     authenticationFlow: t.exposeString('authenticationFlow'),
     authorizationFlow: t.exposeString('authorizationFlow'),
+    invalidationFlow: t.exposeString('invalidationFlow', {
+      description: `Flow (UUID) used when logging out of this provider.${sentBy('invalidation_flow')}`,
+    }),
     propertyMappings: t.exposeStringList('propertyMappings', { nullable: { list: true, items: false } }),
     component: t.exposeString('component'),
     assignedApplicationSlug: t.exposeString('assignedApplicationSlug'),
@@ -123,12 +302,53 @@ export const AuthentikOAuth2Provider = builder.objectRef<AuthentikOAuth2Provider
     accessCodeValidity: t.exposeString('accessCodeValidity'),
     accessTokenValidity: t.exposeString('accessTokenValidity'),
     refreshTokenValidity: t.exposeString('refreshTokenValidity'),
+    refreshTokenThreshold: t.exposeString('refreshTokenThreshold', {
+      description: `Refresh tokens valid for less than this are renewed when used.${sentBy('refresh_token_threshold')}`,
+    }),
     includeClaimsInIdToken: t.exposeBoolean('includeClaimsInIdToken'),
     signingKey: t.exposeString('signingKey'),
-    redirectUris: t.exposeString('redirectUris', { description: 'Allowed redirect URIs, one per line.' }),
+    encryptionKey: t.exposeString('encryptionKey', {
+      description: `Key (UUID) used to encrypt the tokens.${sentBy('encryption_key')}`,
+    }),
+    redirectUriRules: t.field({
+      type: [AuthentikRedirectUri],
+      nullable: false,
+      description:
+        'The allowed redirect URIs, on every release. From a release that keeps one string (2024.8), its lines as authentik ' +
+        'upgraded them (migration 0024): split at line breaks only, each line kept as it is (an empty one too), ' +
+        'REGEX for exactly * or .*, STRICT otherwise. authentik 2024.8 itself matches every line as a regular expression.',
+      resolve: (provider) => {
+        if (provider.redirectUriRules) return provider.redirectUriRules;
+        throw gatewayError(
+          'UPSTREAM_ERROR',
+          'authentik answered a provider whose redirect_uris is neither a string nor a list of {matching_mode: strict | regex, url}.',
+          { upstream: { service: 'authentik', operation: provider.answeredBy } },
+        );
+      },
+    }),
+    redirectUris: t.exposeString('redirectUris', {
+      deprecationReason: 'Use redirectUriRules, which every authentik release answers.',
+      description:
+        'Allowed redirect URIs, one per line, as authentik 2024.8 keeps them. From a release with redirect URI rules, their ' +
+        'URLs joined by line breaks when authentik would upgrade that string back to the same rules; null when it would not ' +
+        '(a REGEX rule other than * or .*, a STRICT * or .*, a URL with a line break).',
+    }),
+    logoutUri: t.exposeString('logoutUri', { description: `Where logout notifications are sent; "" for none.${sentBy('logout_uri')}` }),
+    logoutMethod: t.expose('logoutMethod', { type: LogoutMethodEnum, description: `How logouts are sent.${sentBy('logout_method')}` }),
     subMode: t.expose('subMode', { type: SubModeEnum }),
     issuerMode: t.expose('issuerMode', { type: IssuerModeEnum }),
-    jwksSources: t.exposeStringList('jwksSources', { nullable: { list: true, items: false } }),
+    jwksSources: t.exposeStringList('jwksSources', {
+      nullable: { list: true, items: false },
+      description: `Sources (UUIDs) whose JWKs may sign JWTs used to authenticate; renamed jwtFederationSources in authentik 2024.12.${sentBy('jwks_sources')}`,
+    }),
+    jwtFederationSources: t.exposeStringList('jwtFederationSources', {
+      nullable: { list: true, items: false },
+      description: `Sources (UUIDs) whose JWKs may sign JWTs used to authenticate.${sentBy('jwt_federation_sources')}`,
+    }),
+    jwtFederationProviders: t.exposeIntList('jwtFederationProviders', {
+      nullable: { list: true, items: false },
+      description: `Providers (ids) whose JWTs may be used to authenticate.${sentBy('jwt_federation_providers')}`,
+    }),
     version: t.exposeString('version', { nullable: false, description: VERSION_DESCRIPTION }),
   }),
 });
@@ -171,7 +391,7 @@ builder.mutationField('updateOAuth2Provider', (t) =>
   t.field({
     type: AuthentikOAuth2Provider,
     nullable: false,
-    description: 'Partially updates an authentik OAuth2 provider (PATCH /providers/oauth2/{id}/).',
+    description: "Partially updates an authentik OAuth2 provider (PATCH /providers/oauth2/{id}/), in the form the server's release takes.",
     args: {
       id: t.arg.id({ required: true }),
       input: t.arg({ type: UpdateOAuth2ProviderInput, required: true }),
@@ -179,9 +399,9 @@ builder.mutationField('updateOAuth2Provider', (t) =>
     resolve: (_root, args, ctx) =>
       runWrite(ctx, { service: 'authentik', operation: PROVIDERS.partialUpdate, resourceId: String(args.id) }, async (write) => {
         const id = checkPositiveInteger(String(args.id), 'id');
-        const body = partialUpdateBody(args.input as Record<string, unknown>, PROVIDER_FIELDS);
-        write.changes = bodyChanges(body, PROVIDER_FIELDS);
-        const updated = await partialUpdate(write.upstream(), PROVIDERS, id, body);
+        const update = await partialUpdateBody(args.input as Record<string, unknown>, SURFACE, serverRelease(ctx));
+        write.changes = update.changes;
+        const updated = await partialUpdate(write.upstream(), { ...PROVIDERS, fieldNames: update.fieldNames }, id, update.body);
         return requireProvider(updated, PROVIDERS.partialUpdate);
       }),
   }),

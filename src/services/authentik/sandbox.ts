@@ -12,37 +12,51 @@ import {
   type RequestContext,
   type VendorApi,
 } from '../../sandbox/http.js';
-import type { ValueSchema } from '../../value-schema.js';
 import type { SandboxedVendor } from '../vendor.js';
+import { stringForWrite, type RedirectUriRule } from './redirect-uris.js';
+import { within, type Release, type Span } from './releases.js';
+import { drfFields, validatePartial, type FieldErrors } from './sandbox-drf.js';
 import {
   CLIENT_TYPES,
+  fieldsAt,
   GROUP_MATCHING_MODES,
   ISSUER_MODES,
+  type LOGOUT_METHODS,
+  type PKCE_METHODS,
+  type AUTHORIZATION_CODE_AUTH_METHODS,
   POLICY_ENGINE_MODES,
   PROVIDER_FIELDS,
-  SLUG_PATTERN,
+  PROVIDER_RESPONSE,
+  responseAt,
   SOURCE_FIELDS,
+  SOURCE_RESPONSE,
   SUB_MODES,
-  TIMEDELTA,
   USER_MATCHING_MODES,
   type ProviderType,
-  type WritableFields,
 } from './spec.js';
+import { SANDBOX_RELEASES } from './settings.js';
 
 /**
- * authentik 2024.8 API (authentik-2024.8.1.openapi.yaml), OAuth2 providers and OAuth sources only,
- * under the API root /api/v3. Behaves like its Django REST framework views: DRF-style field errors,
- * partial updates that ignore unknown and read-only keys, authentik's own pagination object.
+ * authentik's API as one release has it (SANDBOX_AUTHENTIK_VERSION: 2024.8.1 or 2026.2.0, the
+ * releases of the specs in upstream-specs/), OAuth2 providers, OAuth sources and the version
+ * endpoint only, under the API root /api/v3. The release's members, constraints and response
+ * shapes come from the transcription (spec.ts); it behaves like authentik's Django REST framework
+ * views: DRF-style field errors, partial updates that ignore unknown and read-only keys,
+ * authentik's own pagination object (and its page size limits from 2025.12 on).
  */
 
 // ---- stored resources ----
 
-/** OAuth2Provider without its read-only derived fields, plus the write-only client_secret. */
+/**
+ * OAuth2Provider without its read-only derived fields, plus the write-only client_secret: the
+ * members of every release; each release reads and writes its own.
+ */
 interface StoredProvider {
   pk: number;
   name: string;
   authentication_flow: string | null;
   authorization_flow: string;
+  invalidation_flow: string;
   property_mappings: string[];
   assigned_application_slug: string;
   assigned_application_name: string;
@@ -54,12 +68,19 @@ interface StoredProvider {
   access_code_validity: string;
   access_token_validity: string;
   refresh_token_validity: string;
+  refresh_token_threshold: string;
   include_claims_in_id_token: boolean;
   signing_key: string | null;
-  redirect_uris: string;
+  encryption_key: string | null;
+  /** In the release's form: one string, or a list of rules. */
+  redirect_uris: string | RedirectUriRule[];
+  logout_uri: string;
+  logout_method: (typeof LOGOUT_METHODS)[number];
   sub_mode: (typeof SUB_MODES)[number];
   issuer_mode: (typeof ISSUER_MODES)[number];
   jwks_sources: string[];
+  jwt_federation_sources: string[];
+  jwt_federation_providers: number[];
 }
 
 /** OAuthSource without its read-only derived fields, plus the write-only consumer_secret. */
@@ -68,6 +89,7 @@ interface StoredSource {
   name: string;
   slug: string;
   enabled: boolean;
+  promoted: boolean;
   authentication_flow: string | null;
   enrollment_flow: string | null;
   user_property_mappings: string[];
@@ -75,18 +97,22 @@ interface StoredSource {
   policy_engine_mode: (typeof POLICY_ENGINE_MODES)[number];
   user_matching_mode: (typeof USER_MATCHING_MODES)[number];
   user_path_template: string;
+  /** Writable from 2025.12: a file name in the media storage, or a URL; "" for the type's own. */
+  icon: string;
   group_matching_mode: (typeof GROUP_MATCHING_MODES)[number];
   provider_type: ProviderType;
   request_token_url: string | null;
   authorization_url: string | null;
   access_token_url: string | null;
   profile_url: string | null;
+  pkce: (typeof PKCE_METHODS)[number];
   consumer_key: string;
   consumer_secret: string;
   additional_scopes: string;
   oidc_well_known_url: string;
   oidc_jwks_url: string;
   oidc_jwks: unknown;
+  authorization_code_auth_method: (typeof AUTHORIZATION_CODE_AUTH_METHODS)[number];
 }
 
 // Flows, property mappings and keypairs that a fresh authentik install creates.
@@ -99,9 +125,22 @@ const MAPPING_EMAIL = '6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d';
 const MAPPING_PROFILE = '8d7c6b5a-4f3e-4d2c-b1a0-9f8e7d6c5b4a';
 const SELF_SIGNED_KEY = 'c0ffee00-1234-4abc-8def-0123456789ab';
 const KEYCLOAK_SOURCE = '5d9e4c2a-7b3f-4e81-a6c0-2f8d1b7e9a34';
+// Created on upgrade to 2024.10 for every provider (migration core 0040).
+const FLOW_INVALIDATION = '0a9d4a5e-6c1b-4f3e-8d7a-2b5c9e1f4a36';
+
+/** What migrations 0030/0031 (2025.10) and 0040 (2024.10) give a provider that predates them. */
+const PROVIDER_DEFAULTS = {
+  invalidation_flow: FLOW_INVALIDATION,
+  refresh_token_threshold: 'seconds=0',
+  encryption_key: null,
+  logout_uri: '',
+  logout_method: 'backchannel',
+  jwt_federation_providers: [],
+} satisfies Partial<StoredProvider>;
 
 const PROVIDER_SEED: StoredProvider[] = [
   {
+    ...PROVIDER_DEFAULTS,
     pk: 1,
     name: 'Grafana',
     authentication_flow: null,
@@ -119,12 +158,14 @@ const PROVIDER_SEED: StoredProvider[] = [
     refresh_token_validity: 'days=30',
     include_claims_in_id_token: true,
     signing_key: SELF_SIGNED_KEY,
-    redirect_uris: 'https://grafana.example.com/login/generic_oauth',
+    redirect_uris: [{ matching_mode: 'strict', url: 'https://grafana.example.com/login/generic_oauth' }],
     sub_mode: 'hashed_user_id',
     issuer_mode: 'per_provider',
     jwks_sources: [],
+    jwt_federation_sources: [],
   },
   {
+    ...PROVIDER_DEFAULTS,
     pk: 2,
     name: 'Field Service Mobile App',
     authentication_flow: null,
@@ -142,15 +183,23 @@ const PROVIDER_SEED: StoredProvider[] = [
     refresh_token_validity: 'days=7;hours=12',
     include_claims_in_id_token: false,
     signing_key: null,
-    redirect_uris: 'com.example.fieldservice:/oauth2redirect\nhttp://localhost:8100/callback',
+    redirect_uris: [
+      { matching_mode: 'strict', url: 'com.example.fieldservice:/oauth2redirect' },
+      { matching_mode: 'strict', url: 'http://localhost:8100/callback' },
+    ],
     sub_mode: 'user_email',
     issuer_mode: 'global',
     jwks_sources: [KEYCLOAK_SOURCE],
+    jwt_federation_sources: [KEYCLOAK_SOURCE],
   },
 ];
 
 const SOURCE_DEFAULTS = {
   enabled: true,
+  promoted: false,
+  icon: '',
+  pkce: 'none',
+  authorization_code_auth_method: 'basic_auth',
   authentication_flow: FLOW_SOURCE_AUTH,
   enrollment_flow: FLOW_SOURCE_ENROLL,
   user_property_mappings: [],
@@ -262,6 +311,7 @@ const KNOWN_TYPE_URLS: Partial<Record<ProviderType, Partial<SourceType>>> = {
 const TYPE_NAMES: Record<ProviderType, [verboseName: string, urlsCustomizable: boolean]> = {
   apple: ['Apple', false],
   openidconnect: ['OpenID Connect', true],
+  entraid: ['Entra ID', true],
   azuread: ['Azure AD', true],
   discord: ['Discord', false],
   facebook: ['Facebook', false],
@@ -272,8 +322,10 @@ const TYPE_NAMES: Record<ProviderType, [verboseName: string, urlsCustomizable: b
   okta: ['Okta', true],
   patreon: ['Patreon', false],
   reddit: ['Reddit', false],
+  slack: ['Slack', false],
   twitch: ['Twitch', false],
   twitter: ['Twitter', false],
+  wechat: ['WeChat', false],
 };
 
 function sourceType(name: ProviderType): SourceType {
@@ -292,244 +344,49 @@ function sourceType(name: ProviderType): SourceType {
   };
 }
 
-// ---- representations (OAuth2Provider, OAuthSource); secrets never leave ----
+// ---- representations (OAuth2Provider, OAuthSource) as one release answers them; secrets never leave ----
 
-function presentProvider(p: StoredProvider): Record<string, unknown> {
-  return {
-    pk: p.pk,
-    name: p.name,
-    authentication_flow: p.authentication_flow,
-    authorization_flow: p.authorization_flow,
-    property_mappings: p.property_mappings,
+/** The members a release answers (`members`, in its document's order) out of `full`. */
+function answeredBy(members: string[], full: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(members.filter((name) => Object.hasOwn(full, name)).map((name) => [name, full[name]]));
+}
+
+function presentProvider(p: StoredProvider, at: Release): Record<string, unknown> {
+  const { client_secret: _secret, ...stored } = p;
+  const full = {
+    ...stored,
     component: 'ak-provider-oauth2-form',
-    assigned_application_slug: p.assigned_application_slug,
-    assigned_application_name: p.assigned_application_name,
-    assigned_backchannel_application_slug: p.assigned_backchannel_application_slug,
-    assigned_backchannel_application_name: p.assigned_backchannel_application_name,
     verbose_name: 'OAuth2/OpenID Provider',
     verbose_name_plural: 'OAuth2/OpenID Providers',
     meta_model_name: 'authentik_providers_oauth2.oauth2provider',
-    client_type: p.client_type,
-    client_id: p.client_id,
-    access_code_validity: p.access_code_validity,
-    access_token_validity: p.access_token_validity,
-    refresh_token_validity: p.refresh_token_validity,
-    include_claims_in_id_token: p.include_claims_in_id_token,
-    signing_key: p.signing_key,
-    redirect_uris: p.redirect_uris,
-    sub_mode: p.sub_mode,
-    issuer_mode: p.issuer_mode,
-    jwks_sources: p.jwks_sources,
   };
+  return answeredBy(responseAt(PROVIDER_RESPONSE, at), full);
 }
 
-function presentSource(s: StoredSource): Record<string, unknown> {
-  return {
-    pk: s.pk,
-    name: s.name,
-    slug: s.slug,
-    enabled: s.enabled,
-    authentication_flow: s.authentication_flow,
-    enrollment_flow: s.enrollment_flow,
-    user_property_mappings: s.user_property_mappings,
-    group_property_mappings: s.group_property_mappings,
+function presentSource(s: StoredSource, at: Release): Record<string, unknown> {
+  const { consumer_secret: _secret, ...stored } = s;
+  // Without an uploaded icon authentik serves the source type's bundled one.
+  const bundled = `/static/authentik/sources/${s.provider_type}.svg`;
+  // A URL is served as it is; a file name from the media storage (the emulation's guess at its path).
+  const iconUrl = s.icon === '' ? bundled : /^https?:\/\//.test(s.icon) ? s.icon : `/media/public/${s.icon}`;
+  const full = {
+    ...stored,
     component: 'ak-source-oauth-form',
     verbose_name: 'OAuth Source',
     verbose_name_plural: 'OAuth Sources',
     meta_model_name: 'authentik_sources_oauth.oauthsource',
-    policy_engine_mode: s.policy_engine_mode,
-    user_matching_mode: s.user_matching_mode,
     managed: null,
-    user_path_template: s.user_path_template,
-    // Without an uploaded icon authentik serves the source type's bundled one.
-    icon: `/static/authentik/sources/${s.provider_type}.svg`,
-    group_matching_mode: s.group_matching_mode,
-    provider_type: s.provider_type,
-    request_token_url: s.request_token_url,
-    authorization_url: s.authorization_url,
-    access_token_url: s.access_token_url,
-    profile_url: s.profile_url,
-    consumer_key: s.consumer_key,
+    // Before 2025.12 icon is the read-only URL; since, the icon as set, its URL in icon_url.
+    icon: within(at, SOURCE_RESPONSE.icon_url!) ? s.icon : bundled,
+    icon_url: iconUrl,
+    icon_themed_urls: s.icon.includes('%(theme)s')
+      ? { light: iconUrl.replaceAll('%(theme)s', 'light'), dark: iconUrl.replaceAll('%(theme)s', 'dark') }
+      : null,
     callback_url: `/source/oauth/callback/${s.slug}/`,
-    additional_scopes: s.additional_scopes,
     type: sourceType(s.provider_type),
-    oidc_well_known_url: s.oidc_well_known_url,
-    oidc_jwks_url: s.oidc_jwks_url,
-    oidc_jwks: s.oidc_jwks,
   };
+  return answeredBy(responseAt(SOURCE_RESPONSE, at), full);
 }
-
-// ---- DRF-style field validation of the Patched*Request bodies ----
-
-type FieldSpec =
-  | { kind: 'string'; nullable?: boolean; minLength?: number; maxLength?: number; slug?: boolean; timedelta?: boolean }
-  | { kind: 'choice'; choices: readonly string[] }
-  | { kind: 'boolean' }
-  | { kind: 'uuid'; nullable?: boolean }
-  | { kind: 'uuids' }
-  | { kind: 'json' };
-
-type Validated = { ok: true; value: unknown } | { ok: false; errors: string[] };
-
-const NOT_NULL = 'This field may not be null.';
-const TRUE_VALUES: readonly unknown[] = [true, 1, 't', 'T', 'y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON', '1'];
-const FALSE_VALUES: readonly unknown[] = [
-  false,
-  0,
-  'f',
-  'F',
-  'n',
-  'N',
-  'no',
-  'No',
-  'NO',
-  'false',
-  'False',
-  'FALSE',
-  'off',
-  'Off',
-  'OFF',
-  '0',
-];
-
-/** Python's name for a JSON value's type, as DRF messages print it. */
-function pythonType(value: unknown): string {
-  if (value === null) return 'NoneType';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
-  if (typeof value === 'string') return 'str';
-  return Array.isArray(value) ? 'list' : 'dict';
-}
-
-function pythonStr(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  return typeof value === 'number' ? String(value) : JSON.stringify(value);
-}
-
-/** Django's UUID parsing: hyphens, braces and a urn:uuid: prefix are optional. */
-function canonicalUuid(text: string): string | undefined {
-  const hex = text
-    .replaceAll('urn:', '')
-    .replaceAll('uuid:', '')
-    .replace(/^[{}]+|[{}]+$/g, '')
-    .replaceAll('-', '');
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
-  const h = hex.toLowerCase();
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-function validateString(spec: Extract<FieldSpec, { kind: 'string' }>, raw: unknown): Validated {
-  if (raw === null) return spec.nullable ? { ok: true, value: null } : { ok: false, errors: [NOT_NULL] };
-  if (typeof raw !== 'string' && typeof raw !== 'number') return { ok: false, errors: ['Not a valid string.'] };
-  const value = String(raw).trim();
-  if (value === '') return (spec.minLength ?? 0) > 0 ? { ok: false, errors: ['This field may not be blank.'] } : { ok: true, value };
-  const errors: string[] = [];
-  if (spec.maxLength !== undefined && [...value].length > spec.maxLength) {
-    errors.push(`Ensure this field has no more than ${spec.maxLength} characters.`);
-  }
-  if (spec.slug && !SLUG_PATTERN.test(value))
-    errors.push('Enter a valid \u201cslug\u201d consisting of letters, numbers, underscores or hyphens.');
-  if (spec.timedelta && !TIMEDELTA.test(value)) errors.push(`${value} is not in the correct format of 'hours=3;minutes=1'.`);
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
-}
-
-function validateUuid(raw: unknown, nullable: boolean): Validated {
-  if (raw === null) return nullable ? { ok: true, value: null } : { ok: false, errors: [NOT_NULL] };
-  if (typeof raw !== 'string') return { ok: false, errors: [`Incorrect type. Expected pk value, received ${pythonType(raw)}.`] };
-  const value = canonicalUuid(raw);
-  return value ? { ok: true, value } : { ok: false, errors: [`\u201c${raw}\u201d is not a valid UUID.`] };
-}
-
-function validateUuids(raw: unknown): Validated {
-  if (raw === null) return { ok: false, errors: [NOT_NULL] };
-  if (!Array.isArray(raw)) return { ok: false, errors: [`Expected a list of items but got type "${pythonType(raw)}".`] };
-  const values: string[] = [];
-  for (const item of raw) {
-    if (item === null) return { ok: false, errors: ['Invalid pk "None" - object does not exist.'] };
-    const result = validateUuid(item, false);
-    if (!result.ok) return result;
-    // A many-to-many relation holds each object once.
-    if (!values.includes(result.value as string)) values.push(result.value as string);
-  }
-  return { ok: true, value: values };
-}
-
-function validateField(spec: FieldSpec, raw: unknown): Validated {
-  switch (spec.kind) {
-    case 'string':
-      return validateString(spec, raw);
-    case 'choice':
-      if (raw === null) return { ok: false, errors: [NOT_NULL] };
-      return typeof raw === 'string' && spec.choices.includes(raw)
-        ? { ok: true, value: raw }
-        : { ok: false, errors: [`"${pythonStr(raw)}" is not a valid choice.`] };
-    case 'boolean':
-      if (raw === null) return { ok: false, errors: [NOT_NULL] };
-      if (TRUE_VALUES.includes(raw)) return { ok: true, value: true };
-      if (FALSE_VALUES.includes(raw)) return { ok: true, value: false };
-      return { ok: false, errors: ['Must be a valid boolean.'] };
-    case 'uuid':
-      return validateUuid(raw, spec.nullable ?? false);
-    case 'uuids':
-      return validateUuids(raw);
-    case 'json':
-      return raw === null ? { ok: false, errors: [NOT_NULL] } : { ok: true, value: raw };
-  }
-}
-
-type FieldErrors = Record<string, string[]>;
-
-/** Validates the known writable keys of a partial update; every other key is ignored, as DRF does. */
-function validatePartial(
-  specs: Readonly<Record<string, FieldSpec>>,
-  body: unknown,
-): { values: Record<string, unknown> } | { errors: FieldErrors } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { errors: { non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonType(body)}.`] } };
-  }
-  const input = body as Record<string, unknown>;
-  const values: Record<string, unknown> = {};
-  const errors: FieldErrors = {};
-  for (const [field, spec] of Object.entries(specs)) {
-    if (!Object.hasOwn(input, field)) continue;
-    const result = validateField(spec, input[field]);
-    if (result.ok) values[field] = result.value;
-    else errors[field] = result.errors;
-  }
-  return Object.keys(errors).length > 0 ? { errors } : { values };
-}
-
-/** How DRF's serializer field for a member of the spec validates it. */
-function drfField(schema: ValueSchema): FieldSpec {
-  switch (schema.type) {
-    case 'string':
-      if (schema.format === 'uuid') return { kind: 'uuid', nullable: schema.nullable ?? false };
-      return {
-        kind: 'string',
-        ...(schema.nullable ? { nullable: true } : {}),
-        ...(schema.minLength !== undefined ? { minLength: schema.minLength } : {}),
-        ...(schema.maxLength !== undefined ? { maxLength: schema.maxLength } : {}),
-        ...(schema.pattern === SLUG_PATTERN ? { slug: true } : {}),
-        ...(schema.check === TIMEDELTA ? { timedelta: true } : {}),
-      };
-    case 'enum':
-      return { kind: 'choice', choices: schema.values };
-    case 'boolean':
-      return { kind: 'boolean' };
-    case 'array':
-      return { kind: 'uuids' };
-    case 'integer':
-    case 'any':
-      return { kind: 'json' };
-  }
-}
-
-const drfFields = (fields: WritableFields): Readonly<Record<string, FieldSpec>> =>
-  Object.fromEntries(Object.entries(fields).map(([name, { schema }]) => [name, drfField(schema)]));
-
-const PROVIDER_SERIALIZER = drfFields(PROVIDER_FIELDS);
-const SOURCE_SERIALIZER = drfFields(SOURCE_FIELDS);
 
 // ---- list queries: filters, search, ordering, pagination ----
 
@@ -540,7 +397,6 @@ const PROVIDER_FILTERS: Readonly<Record<string, ListFilter>> = {
   client_id: { kind: 'exact' },
   authorization_flow: { kind: 'exact' },
   signing_key: { kind: 'exact' },
-  redirect_uris: { kind: 'exact' },
   access_code_validity: { kind: 'exact' },
   access_token_validity: { kind: 'exact' },
   refresh_token_validity: { kind: 'exact' },
@@ -642,12 +498,17 @@ function order(rows: Row[], ordering: string | null, allowed: readonly string[])
   });
 }
 
-const DEFAULT_PAGE_SIZE = 100;
+/** From 2025.8 a paginated list also answers `autocomplete` (f025d0d1d). */
+const AUTOCOMPLETE: Span = { since: '2025.8.0' };
+/** From 2025.12 the page size comes from the tenant: 20 unless asked, at most 100 (#18165); before, 100 and no maximum. */
+const TENANT_PAGE_SIZES: Span = { since: '2025.12.0' };
 
 /** authentik's Pagination class over Django's Paginator; a page that does not exist is a 404. */
-function paginate(rows: Row[], query: URLSearchParams): Reply {
+function paginate(rows: Row[], query: URLSearchParams, at: Release): Reply {
+  const [defaultSize, maxSize] = within(at, TENANT_PAGE_SIZES) ? [20, 100] : [100, Infinity];
   const sizeParam = query.get('page_size') ?? '';
-  const size = /^\s*\+?\d+\s*$/.test(sizeParam) && Number(sizeParam) > 0 ? Number(sizeParam) : DEFAULT_PAGE_SIZE;
+  const asked = /^\s*\+?\d+\s*$/.test(sizeParam) && Number(sizeParam) > 0 ? Number(sizeParam) : defaultSize;
+  const size = Math.min(asked, maxSize);
   const count = rows.length;
   const totalPages = Math.max(1, Math.ceil(count / size));
   const pageParam = query.get('page') || '1';
@@ -666,18 +527,20 @@ function paginate(rows: Row[], query: URLSearchParams): Reply {
       end_index: page === totalPages ? count : page * size,
     },
     results,
+    ...(within(at, AUTOCOMPLETE) ? { autocomplete: {} } : {}),
   });
 }
 
 function listReply(
   rows: Row[],
   query: URLSearchParams,
+  at: Release,
   options: { filters: Readonly<Record<string, ListFilter>>; searchFields: readonly string[]; orderingFields: readonly string[] },
 ): Reply {
   const filtered = applyFilters(rows, query, options.filters);
   if (!Array.isArray(filtered)) return json(400, filtered);
   const found = search(filtered, query.get('search'), options.searchFields);
-  return paginate(order(found, query.get('ordering'), options.orderingFields), query);
+  return paginate(order(found, query.get('ordering'), options.orderingFields), query, at);
 }
 
 // ---- authentication, errors ----
@@ -717,7 +580,6 @@ const PROVIDER_ORDERING = [
   'client_id',
   'client_type',
   'include_claims_in_id_token',
-  'redirect_uris',
   'sub_mode',
   'issuer_mode',
   'access_code_validity',
@@ -737,36 +599,52 @@ const SOURCE_ORDERING = [
   'additional_scopes',
 ];
 
-export function createAuthentikApi(token: string): VendorApi {
-  const providers = new Map<number, StoredProvider>(structuredClone(PROVIDER_SEED).map((p) => [p.pk, p]));
+/** The seed as release `at` keeps it: redirect URIs as one string where it has no rules. */
+function seedProviders(at: Release): StoredProvider[] {
+  const keepsString = fieldsAt(PROVIDER_FIELDS, at).redirect_uris?.schema.type === 'string';
+  return structuredClone(PROVIDER_SEED).map((p) => {
+    if (!keepsString || typeof p.redirect_uris === 'string') return p;
+    const written = stringForWrite(p.redirect_uris);
+    if (!('value' in written)) throw new Error(`the seed of provider ${p.pk} has redirect URIs authentik ${at.name} cannot keep`);
+    return { ...p, redirect_uris: written.value };
+  });
+}
+
+/** authentik's API as release `at` (one of SANDBOX_RELEASES) has it, with `token` as its one API token. */
+export function createAuthentikApi(token: string, at: Release = SANDBOX_RELEASES.at(-1)!): VendorApi {
+  const providers = new Map<number, StoredProvider>(seedProviders(at).map((p) => [p.pk, p]));
   // Keyed by pk: a slug can change, the pk cannot.
   const sources = new Map<string, StoredSource>(structuredClone(SOURCE_SEED).map((s) => [s.pk, s]));
+  const providerSerializer = drfFields(fieldsAt(PROVIDER_FIELDS, at));
+  const sourceSerializer = drfFields(fieldsAt(SOURCE_FIELDS, at));
 
   const findProvider = (id: string) => (/^[1-9]\d{0,15}$/.test(id) ? providers.get(Number(id)) : undefined);
   const findSource = (slug: string) => [...sources.values()].find((s) => s.slug === slug);
 
   const listProviders = ({ query }: RequestContext): Reply =>
-    listReply([...providers.values()].map(presentProvider), query, {
-      filters: PROVIDER_FILTERS,
-      searchFields: ['name'],
-      orderingFields: PROVIDER_ORDERING,
-    });
+    listReply(
+      [...providers.values()].map((p) => presentProvider(p, at)),
+      query,
+      at,
+      { filters: PROVIDER_FILTERS, searchFields: ['name'], orderingFields: PROVIDER_ORDERING },
+    );
 
   const listSources = ({ query }: RequestContext): Reply =>
-    listReply([...sources.values()].map(presentSource), query, {
-      filters: SOURCE_FILTERS,
-      searchFields: ['name', 'slug'],
-      orderingFields: SOURCE_ORDERING,
-    });
+    listReply(
+      [...sources.values()].map((s) => presentSource(s, at)),
+      query,
+      at,
+      { filters: SOURCE_FILTERS, searchFields: ['name', 'slug'], orderingFields: SOURCE_ORDERING },
+    );
 
   const getProvider = ({ params }: RequestContext): Reply => {
     const provider = findProvider(params.id!);
-    return provider ? json(200, presentProvider(provider)) : notFound();
+    return provider ? json(200, presentProvider(provider, at)) : notFound();
   };
 
   const getSource = ({ params }: RequestContext): Reply => {
     const source = findSource(params.slug!);
-    return source ? json(200, presentSource(source)) : notFound();
+    return source ? json(200, presentSource(source, at)) : notFound();
   };
 
   const patchProvider = async ({ req, params }: RequestContext): Promise<Reply> => {
@@ -774,7 +652,7 @@ export function createAuthentikApi(token: string): VendorApi {
     if (!provider) return notFound();
     const body = await readPatchBody(req);
     if (!body.ok) return body.reply;
-    const result = validatePartial(PROVIDER_SERIALIZER, body.value);
+    const result = validatePartial(providerSerializer, body.value);
     if ('errors' in result) return json(400, result.errors);
     const clientId = result.values.client_id;
     if (clientId !== undefined && [...providers.values()].some((p) => p.pk !== provider.pk && p.client_id === clientId)) {
@@ -782,7 +660,7 @@ export function createAuthentikApi(token: string): VendorApi {
     }
     const updated: StoredProvider = { ...provider, ...(result.values as Partial<StoredProvider>) };
     providers.set(updated.pk, updated);
-    return json(200, presentProvider(updated));
+    return json(200, presentProvider(updated, at));
   };
 
   const patchSource = async ({ req, params }: RequestContext): Promise<Reply> => {
@@ -790,20 +668,32 @@ export function createAuthentikApi(token: string): VendorApi {
     if (!source) return notFound();
     const body = await readPatchBody(req);
     if (!body.ok) return body.reply;
-    const result = validatePartial(SOURCE_SERIALIZER, body.value);
+    const result = validatePartial(sourceSerializer, body.value);
     if ('errors' in result) return json(400, result.errors);
     const slug = result.values.slug;
     if (slug !== undefined && [...sources.values()].some((s) => s.pk !== source.pk && s.slug === slug)) {
-      return json(400, { slug: ['Source with this slug already exists.'] });
+      return json(400, { slug: ['Source with this slug already exists.'] } satisfies FieldErrors);
     }
     const updated: StoredSource = { ...source, ...(result.values as Partial<StoredSource>) };
     sources.set(updated.pk, updated);
-    return json(200, presentSource(updated));
+    return json(200, presentSource(updated, at));
   };
+
+  // VersionView: any authenticated user may ask.
+  const version = (): Reply =>
+    json(200, {
+      version_current: at.name,
+      version_latest: at.name,
+      version_latest_valid: true,
+      build_hash: '',
+      outdated: false,
+      outpost_outdated: false,
+    });
 
   return {
     root: '/api/v3',
     routes: [
+      { pattern: '/admin/version/', methods: { GET: version } },
       { pattern: '/providers/oauth2/', methods: { GET: listProviders } },
       { pattern: '/providers/oauth2/:id/', methods: { GET: getProvider, PATCH: patchProvider } },
       { pattern: '/sources/oauth/', methods: { GET: listSources } },
@@ -817,9 +707,9 @@ export function createAuthentikApi(token: string): VendorApi {
   };
 }
 
-/** Starts the emulator on a loopback port with a fresh seed and a random API token. */
-export async function startSandbox(): Promise<SandboxedVendor> {
+/** Starts the emulator of release `at` on a loopback port with a fresh seed and a random API token. */
+export async function startSandbox(at: Release): Promise<SandboxedVendor> {
   const token = randomHex(30);
-  const server = await listen(createAuthentikApi(token));
+  const server = await listen(createAuthentikApi(token, at));
   return { url: `${server.origin}/api/v3`, secret: token, close: server.close };
 }

@@ -280,6 +280,8 @@ function baseCheck(schema: ValueSchema): Check {
         return undefined;
       };
     }
+    case 'object':
+      return (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : `must be an object${orNull}`);
     case 'any':
       return () => undefined;
   }
