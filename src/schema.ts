@@ -4,6 +4,7 @@ import { builder } from './builder.js';
 import './json-patch.js';
 // Each vendor's definition imports its schema modules.
 import './services/index.js';
+import './audit/schema.js';
 
 /** The Apollo Federation version the subgraph SDL links to. */
 export const FEDERATION_URL = 'https://specs.apollo.dev/federation/v2.6';
