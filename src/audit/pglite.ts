@@ -15,13 +15,13 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   let release = async () => {};
   let db: PGlite;
   if (dataDir === undefined) {
-    db = await create((options) => PGlite.create(options), undefined);
+    db = await create(PGlite, undefined);
   } else {
     const dir = resolve(dataDir);
     await mkdir(dir, { recursive: true });
     release = await lockDirectory(join(dir, 'gateway.lock'), dir);
     try {
-      db = await create((options) => PGlite.create(options), join(dir, 'pglite'));
+      db = await create(PGlite, join(dir, 'pglite'));
     } catch (error) {
       await release();
       throw error;
@@ -59,7 +59,11 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
  * node_modules/.cache (one per PGlite release), and later new ones (every sandbox start, every new
  * data directory) start from it. Where the template cannot be read or written, initdb runs.
  */
-async function create(createPglite: (options: PGliteOptions) => Promise<PGlite>, path: string | undefined): Promise<PGlite> {
+async function create(pglite: typeof PGlite, path: string | undefined): Promise<PGlite> {
+  // PGlite turns fsync off by default; an audit trail on disk wants a commit to survive the machine,
+  // not only the process (about 0.7 ms more per statement here).
+  const createPglite = (options: PGliteOptions) =>
+    pglite.create(path === undefined ? options : { ...options, startParams: [...pglite.defaultStartParams, '-c', 'fsync=on'] });
   const fresh = path === undefined || !(await exists(join(path, 'PG_VERSION')));
   if (!fresh) return createPglite({ dataDir: path });
   const file = await templateFile();
