@@ -1,4 +1,5 @@
 // The only module that reads process.env: everything else receives a typed Config.
+import { auditConfig, type AuditConfig } from './audit/config.js';
 import { apiRoot, boolean, ConfigError, httpUrl, integer } from './env.js';
 import type { Sandbox } from './sandbox/index.js';
 import { VENDORS, type ServiceId } from './services/index.js';
@@ -46,10 +47,10 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-/** The two permissions a caller can hold: reading OAuth resources, and changing them. */
-export const SCOPES = { read: 'oauth-gateway:read', write: 'oauth-gateway:write' } as const;
+/** The permissions a caller can hold: reading OAuth resources, changing them, and reading the audit trail. */
+export const SCOPES = { read: 'oauth-gateway:read', write: 'oauth-gateway:write', audit: 'oauth-gateway:audit' } as const;
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
-const ALL_SCOPES: readonly Scope[] = [SCOPES.read, SCOPES.write];
+const ALL_SCOPES: readonly Scope[] = Object.values(SCOPES);
 
 export interface ApiKey {
   key: string;
@@ -112,6 +113,8 @@ export interface Config {
   graphiql: boolean;
   /** Browser origins allowed by CORS; empty: no CORS headers, so browsers on other origins are refused. */
   corsOrigins: readonly string[];
+  /** Where the audit trail is kept, how long, and what happens when it cannot be written. */
+  audit: AuditConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -202,6 +205,7 @@ export function loadConfig(env: Env = process.env): Config {
       .map((origin) => origin.trim())
       .filter((origin) => origin !== '')
       .map((origin) => corsOrigin(origin)),
+    audit: auditConfig(get, sandbox),
   };
 }
 

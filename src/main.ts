@@ -1,10 +1,11 @@
 import type { AddressInfo } from 'node:net';
+import { openAuditTrail } from './audit/trail.js';
 import { ConfigError, loadConfig, sandboxConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
 import { limitHeapGrowth } from './heap.js';
 import { log } from './log.js';
 import { createHttpServer } from './server.js';
-import { startSandbox, type Sandbox } from './sandbox/index.js';
+import { startSandbox } from './sandbox/index.js';
 import { VENDORS } from './services/index.js';
 
 async function main(): Promise<void> {
@@ -20,13 +21,14 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  let sandbox: Sandbox | undefined;
-  if (config.sandbox) {
-    sandbox = await startSandbox(config.vendorSettings);
-    config = sandboxConfig(config, sandbox);
-  }
+  // The audit store is open and migrated before the first request: a write is never taken unrecorded.
+  const [audit, sandbox] = await Promise.all([
+    openAuditTrail(config.audit),
+    config.sandbox ? startSandbox(config.vendorSettings) : undefined,
+  ]);
+  if (sandbox) config = sandboxConfig(config, sandbox);
 
-  const gateway = createGateway(config);
+  const gateway = createGateway(config, { journal: audit });
   const http = createHttpServer(gateway.yoga, config.server);
   const { server } = http;
   let stopping = false;
@@ -48,6 +50,14 @@ async function main(): Promise<void> {
       });
   }
   if (sandbox) log.info('sandbox mode: no *_URL variable is set, so the gateway serves in-memory emulations of every vendor API');
+  log.info(`audit trail: ${audit.description}`, {
+    retentionDays: config.audit.retentionDays === 0 ? 'forever' : config.audit.retentionDays,
+  });
+  if (config.audit.failOpen) {
+    log.warn(
+      'GATEWAY_AUDIT_FAIL_OPEN=true: when the audit store cannot be written, writes go ahead WITHOUT an audit event (each one is logged as an error)',
+    );
+  }
   const { apiKeys, jwt } = config.auth;
   if (apiKeys.length > 0 || jwt) {
     log.info(
@@ -75,6 +85,8 @@ async function main(): Promise<void> {
       clearTimeout(force);
       try {
         await gateway.close();
+        // After the requests in flight: their writes' outcomes are recorded first.
+        await audit.close();
         await sandbox?.close();
       } catch (error) {
         // The requests are answered; a pool that fails to close must not turn a clean stop into a crash.

@@ -13,6 +13,7 @@ const AUDIENCE = 'oauth-gateway';
 const KID = 'test-key-1';
 
 const QUERY = `{ oauthSource(slug: "github") { slug } }`;
+const AUDIT_QUERY = `{ auditEvents { nodes { id } } }`;
 const MUTATION = `mutation { updateOAuthSource(slug: "github", input: { enabled: false }) { slug } }`;
 
 let ak: Stub;
@@ -140,6 +141,16 @@ describe('bearer JWTs verified against the JWKS', () => {
     expect(read.errors).toBeUndefined();
     ak.requests.length = 0;
     expectRefused(await call(keysAndJwt, MUTATION, { authorization: bearer }), 'FORBIDDEN');
+  });
+
+  it('the audit scope in a token reads the audit trail, and nothing else; read does not read the trail', async () => {
+    const audit = `Bearer ${await token({ sub: 'auditor', scp: 'oauth-gateway:audit' })}`;
+    // Past the scope check: this gateway keeps no trail, which is the error it answers.
+    const trail = await call(keysAndJwt, AUDIT_QUERY, { authorization: audit });
+    expect(trail.errors?.map((e) => e.extensions?.code)).toEqual(['AUDIT_UNAVAILABLE']);
+    expectRefused(await call(keysAndJwt, QUERY, { authorization: audit }), 'FORBIDDEN', /oauth-gateway:read/);
+    const reader = `Bearer ${await token({ scope: 'oauth-gateway:read oauth-gateway:write' })}`;
+    expectRefused(await call(keysAndJwt, AUDIT_QUERY, { authorization: reader }), 'FORBIDDEN', /oauth-gateway:audit/);
   });
 
   it('a valid token without a gateway scope: FORBIDDEN, even to read', async () => {

@@ -64,7 +64,7 @@ describe('caller authentication settings', () => {
     }).auth.apiKeys;
     expect(keys).toEqual([
       { key: KEY, scopes: ['oauth-gateway:read'] },
-      { key: 'other-key-abcdefghijklmnop', scopes: ['oauth-gateway:read', 'oauth-gateway:write'] },
+      { key: 'other-key-abcdefghijklmnop', scopes: ['oauth-gateway:read', 'oauth-gateway:write', 'oauth-gateway:audit'] },
       { key: 'third-key-abcdefghijklmnop', scopes: ['oauth-gateway:write', 'oauth-gateway:read'] },
     ]);
   });

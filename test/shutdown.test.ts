@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { connect } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { identityNowClient, IDN_ID } from './fixtures/upstream-bodies.js';
@@ -26,8 +29,10 @@ let stub: Stub;
 let held: ServerResponse[];
 let heldAll: Promise<void>;
 let entry: EntryPoint | undefined;
+let dataDir: string;
 
 beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'gateway-shutdown-'));
   held = [];
   let resolveHeld!: () => void;
   heldAll = new Promise<void>((resolve) => (resolveHeld = resolve));
@@ -41,6 +46,7 @@ afterEach(async () => {
   if (entry && entry.child.exitCode === null) entry.child.kill('SIGKILL');
   entry = undefined;
   await stub.close();
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 async function startEntryPoint(env: Record<string, string>): Promise<EntryPoint> {
@@ -53,6 +59,8 @@ async function startEntryPoint(env: Record<string, string>): Promise<EntryPoint>
       IDENTITYNOW_TOKEN: 'idn-token-shutdown',
       // The gateway holds a credential; this test is about shutdown, not caller authentication.
       GATEWAY_ALLOW_ANONYMOUS: 'true',
+      // The audit trail's embedded store, in a directory of this test's own.
+      GATEWAY_DATA_DIR: dataDir,
       // Long enough that only the test decides when the held answers go out.
       UPSTREAM_TIMEOUT_MS: '60000',
       UPSTREAM_HEADERS_TIMEOUT_MS: '60000',
@@ -124,7 +132,8 @@ it('SIGTERM: in-flight requests finish, new connections are refused, exit code 0
   expect(await exited).toEqual({ code: 0, signal: null });
   expect(lines.at(-1)?.msg).toBe('stopped');
   expect(lines.some((l) => /grace period over/.test(String(l.msg)))).toBe(false);
-});
+  // The entry point opens its audit store first: an embedded PostgreSQL takes seconds under a parallel test run.
+}, 60_000);
 
 it('SIGINT with a request that outlives the grace period: its connection is cut, and the exit code is still 0', async () => {
   const { child, port, lines, logged, exited } = await startEntryPoint({ SHUTDOWN_TIMEOUT_MS: '200' });
@@ -143,4 +152,4 @@ it('SIGINT with a request that outlives the grace period: its connection is cut,
   expect(await Promise.all(requests)).toEqual(Array(IN_FLIGHT).fill('TypeError'));
   expect(lines.find((l) => /grace period over/.test(String(l.msg)))?.inFlight).toBe(IN_FLIGHT);
   expect(lines.at(-1)?.msg).toBe('stopped');
-});
+}, 60_000);

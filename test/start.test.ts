@@ -23,7 +23,8 @@ beforeAll(async () => {
       if (match) resolve(match[1]!);
     });
   });
-});
+  // The audit trail's embedded PostgreSQL starts in memory first; under a parallel test run that takes seconds.
+}, 60_000);
 
 afterAll(() => {
   if (child.exitCode === null) child.kill('SIGKILL');
@@ -61,6 +62,31 @@ it('the example in the GraphiQL editor works against the sandbox', async () => {
     expect(body.errors).toBeUndefined();
     expect(body.data).toBeTruthy();
   }
+});
+
+it('records every write in the audit trail, in memory, and answers auditEvents with no setup', async () => {
+  expect(lines.find((l) => String(l.msg).startsWith('audit trail: '))?.msg).toMatch(/in memory/);
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ auditEvents { nodes { service operation resourceId outcome caller changes { field after } } } }' }),
+  });
+  const body = (await res.json()) as { data?: { auditEvents: { nodes: unknown[] } }; errors?: unknown };
+  expect(body.errors).toBeUndefined();
+  // The example's PatchClient, run by the test before.
+  expect(body.data?.auditEvents.nodes).toEqual([
+    {
+      service: 'IDENTITYNOW',
+      operation: 'patchOauthClient',
+      resourceId: '2c9180835d2e5168015d32f890ca1581',
+      outcome: 'APPLIED',
+      caller: 'anonymous',
+      changes: [
+        { field: 'description', after: 'Changed through the gateway' },
+        { field: 'accessTokenValiditySeconds', after: 900 },
+      ],
+    },
+  ]);
 });
 
 it('stops on SIGTERM with exit code 0', async () => {

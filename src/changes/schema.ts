@@ -31,11 +31,24 @@ const PlannedRequestType = builder.objectRef<PlannedRequest>('PlannedRequest').i
 });
 
 export const FieldChangeType = builder.objectRef<FieldChange>('FieldChange').implement({
-  description: 'One field of a resource as a change leaves it, in GraphQL names.',
+  description: 'One field a change sets, in GraphQL names; a secret reads "[SECRET]".',
   fields: (t) => ({
-    field: t.exposeString('field', { nullable: false }),
-    before: t.field({ type: 'JSON', nullable: true, resolve: (change) => change.before ?? null }),
-    after: t.field({ type: 'JSON', nullable: true, resolve: (change) => change.after ?? null }),
+    field: t.exposeString('field', {
+      nullable: false,
+      description: 'The GraphQL input field, or the JSON Patch path without its leading "/".',
+    }),
+    before: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The value before the change, where known.',
+      resolve: (change) => change.before ?? null,
+    }),
+    after: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The value after the change; null when removed.',
+      resolve: (change) => change.after ?? null,
+    }),
   }),
 });
 

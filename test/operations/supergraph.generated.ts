@@ -25,6 +25,32 @@ export type Scalars = {
   link__Import: { input: unknown; output: unknown; }
 };
 
+/** Only the events that match every field given. */
+export type AuditEventFilter = {
+  /** Events of this caller (the label AuditEvent.caller shows). */
+  caller?: InputMaybe<Scalars['String']['input']>;
+  outcome?: InputMaybe<AuditOutcome>;
+  /** Events of this resource. */
+  resourceId?: InputMaybe<Scalars['String']['input']>;
+  /** Events of these upstreams. */
+  services?: InputMaybe<Array<UpstreamService>>;
+  /** Events at or after this time. */
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Events before this time. */
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** What became of a write. */
+export type AuditOutcome =
+  /** The upstream made the change. */
+  | 'APPLIED'
+  /** The upstream refused it, or it provably did not apply. */
+  | 'FAILED'
+  /** The gateway's own checks refused it; nothing was sent. */
+  | 'REFUSED'
+  /** The gateway does not know: the upstream did not answer in time, the connection broke once it was sent, or the gateway stopped before it learned (completedAt null). Read the resource to know. */
+  | 'UNKNOWN';
+
 /** How a source sends its client credentials to the provider's token endpoint: HTTP Basic (basic_auth) or in the body (post_body). */
 export type AuthentikAuthorizationCodeAuthMethod =
   | 'BASIC_AUTH'

@@ -50,6 +50,7 @@ describe('loadConfig: defaults', () => {
       introspection: true,
       graphiql: true,
       corsOrigins: [],
+      audit: { store: { kind: 'memory' }, retentionDays: 365, failOpen: false },
     } satisfies Config);
   });
 });
@@ -129,7 +130,7 @@ describe('loadConfig: the server bounds', () => {
 describe('loadConfig: GATEWAY_API_KEYS', () => {
   const KEY = 'k'.repeat(16);
   const KEY2 = 'second-key-0123456789';
-  const ALL = ['oauth-gateway:read', 'oauth-gateway:write'];
+  const ALL = ['oauth-gateway:read', 'oauth-gateway:write', 'oauth-gateway:audit'];
   const BAD_KEY = (entry: number) => `GATEWAY_API_KEYS entry ${entry}: a key must be 16 to 512 letters, digits or ._~+/=- characters`;
 
   it.each<[string, string, Array<{ key: string; scopes: string[] }>]>([
@@ -145,7 +146,12 @@ describe('loadConfig: GATEWAY_API_KEYS', () => {
       `${KEY}:oauth-gateway:write oauth-gateway:read`,
       [{ key: KEY, scopes: ['oauth-gateway:write', 'oauth-gateway:read'] }],
     ],
-    ['scopes separated by several spaces and tabs', `${KEY}:  oauth-gateway:read \t oauth-gateway:write `, [{ key: KEY, scopes: ALL }]],
+    [
+      'scopes separated by several spaces and tabs',
+      `${KEY}:  oauth-gateway:read \t oauth-gateway:write `,
+      [{ key: KEY, scopes: ['oauth-gateway:read', 'oauth-gateway:write'] }],
+    ],
+    ['audit only', `${KEY}:oauth-gateway:audit`, [{ key: KEY, scopes: ['oauth-gateway:audit'] }]],
     [
       'two entries, spaces around',
       ` ${KEY} , ${KEY2}:oauth-gateway:read `,
@@ -180,22 +186,22 @@ describe('loadConfig: GATEWAY_API_KEYS', () => {
     [
       'an unknown scope',
       `${KEY}:admin`,
-      'GATEWAY_API_KEYS entry 1: unknown scope "admin" (known: oauth-gateway:read, oauth-gateway:write)',
+      'GATEWAY_API_KEYS entry 1: unknown scope "admin" (known: oauth-gateway:read, oauth-gateway:write, oauth-gateway:audit)',
     ],
     [
       'a scope in another case',
       `${KEY}:OAUTH-GATEWAY:READ`,
-      'GATEWAY_API_KEYS entry 1: unknown scope "OAUTH-GATEWAY:READ" (known: oauth-gateway:read, oauth-gateway:write)',
+      'GATEWAY_API_KEYS entry 1: unknown scope "OAUTH-GATEWAY:READ" (known: oauth-gateway:read, oauth-gateway:write, oauth-gateway:audit)',
     ],
     [
       'a scope without its prefix',
       `${KEY2},${KEY}:read`,
-      'GATEWAY_API_KEYS entry 2: unknown scope "read" (known: oauth-gateway:read, oauth-gateway:write)',
+      'GATEWAY_API_KEYS entry 2: unknown scope "read" (known: oauth-gateway:read, oauth-gateway:write, oauth-gateway:audit)',
     ],
     [
       'one good scope and one unknown',
       `${KEY}:oauth-gateway:read write`,
-      'GATEWAY_API_KEYS entry 1: unknown scope "write" (known: oauth-gateway:read, oauth-gateway:write)',
+      'GATEWAY_API_KEYS entry 1: unknown scope "write" (known: oauth-gateway:read, oauth-gateway:write, oauth-gateway:audit)',
     ],
     ['the same key twice', `${KEY},${KEY}`, 'GATEWAY_API_KEYS entry 2: the same key is listed twice'],
     [

@@ -1,0 +1,134 @@
+import type { FieldChange, WriteOutcome } from '../changes/write.js';
+import type { ErrorCode } from '../errors.js';
+import type { ServiceId } from '../services/index.js';
+import type { Database } from './database.js';
+import type { AuditEvent, AuditEventPage, AuditQuery } from './events.js';
+
+/** The audit trail's SQL: the same statements on a PostgreSQL server and on PGlite. */
+export class AuditStore {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Writes the event as it stands. An intent is inserted; its completion updates the same row (or
+   * inserts it whole, when the intent could not be written and the trail let the write go ahead).
+   */
+  async record(event: AuditEvent): Promise<void> {
+    await this.db.query(
+      `insert into audit_events
+         (id, time, request_id, caller, service, operation, resource_id, changes, outcome, code, upstream_status, tracking_id, completed_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13)
+       on conflict (id) do update set
+         resource_id = coalesce(excluded.resource_id, audit_events.resource_id),
+         outcome = excluded.outcome,
+         code = excluded.code,
+         upstream_status = excluded.upstream_status,
+         tracking_id = excluded.tracking_id,
+         completed_at = excluded.completed_at`,
+      [
+        event.id,
+        event.time,
+        event.requestId,
+        event.caller,
+        event.service,
+        event.operation,
+        event.resourceId,
+        JSON.stringify(event.changes),
+        event.outcome,
+        event.code,
+        event.upstreamStatus,
+        event.trackingId,
+        event.completedAt,
+      ],
+    );
+  }
+
+  /** Newest first, from just after `query.after`. */
+  async list(query: AuditQuery): Promise<AuditEventPage> {
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const where: string[] = [];
+    if (query.services) where.push(`service = any(${param(query.services)}::text[])`);
+    if (query.resourceId !== undefined) where.push(`resource_id = ${param(query.resourceId)}`);
+    if (query.caller !== undefined) where.push(`caller = ${param(query.caller)}`);
+    if (query.outcome !== undefined) where.push(`outcome = ${param(query.outcome)}`);
+    if (query.since !== undefined) where.push(`time >= ${param(query.since.toISOString())}`);
+    if (query.until !== undefined) where.push(`time < ${param(query.until.toISOString())}`);
+    if (query.after !== undefined) where.push(`seq < ${param(query.after)}::bigint`);
+    const rows = await this.db.query<EventRow>(
+      `select seq::text as seq, id::text as id, time, request_id, caller, service, operation, resource_id, changes, outcome,
+              code, upstream_status, tracking_id, completed_at
+       from audit_events ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+       order by seq desc limit ${param(query.first + 1)}`,
+      params,
+    );
+    const page = rows.slice(0, query.first);
+    return { events: page.map(toEvent), positions: page.map((row) => row.seq), hasNextPage: rows.length > query.first };
+  }
+
+  /** Deletes the events older than `cutoff`, in batches so no statement holds the table for long. */
+  async purge(cutoff: Date): Promise<number> {
+    const BATCH = 5_000;
+    let deleted = 0;
+    for (;;) {
+      const [row] = await this.db.query<{ n: number }>(
+        `with gone as (
+           delete from audit_events where seq in (select seq from audit_events where time < $1 limit ${BATCH}) returning 1
+         ) select count(*)::int as n from gone`,
+        [cutoff.toISOString()],
+      );
+      deleted += row?.n ?? 0;
+      if ((row?.n ?? 0) < BATCH) return deleted;
+    }
+  }
+
+  /** Whether an event could be written now: the database answers, is not read-only, and lets us insert. */
+  async writable(): Promise<boolean> {
+    try {
+      const [row] = await this.db.query<{ writable: boolean }>(
+        `select not pg_is_in_recovery() and current_setting('transaction_read_only') = 'off'
+                and has_table_privilege('audit_events', 'INSERT, UPDATE') as writable`,
+      );
+      return row?.writable === true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+interface EventRow {
+  seq: string;
+  id: string;
+  time: Date | string;
+  request_id: string;
+  caller: string;
+  service: string;
+  operation: string;
+  resource_id: string | null;
+  changes: FieldChange[];
+  outcome: WriteOutcome;
+  code: string | null;
+  upstream_status: number | null;
+  tracking_id: string | null;
+  completed_at: Date | string | null;
+}
+
+function toEvent(row: EventRow): AuditEvent {
+  return {
+    id: row.id,
+    time: new Date(row.time).toISOString(),
+    requestId: row.request_id,
+    caller: row.caller,
+    service: row.service as ServiceId,
+    operation: row.operation,
+    resourceId: row.resource_id,
+    changes: row.changes,
+    outcome: row.outcome,
+    code: row.code as ErrorCode | null,
+    upstreamStatus: row.upstream_status,
+    trackingId: row.tracking_id,
+    completedAt: row.completed_at === null ? null : new Date(row.completed_at).toISOString(),
+  };
+}
