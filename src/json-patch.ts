@@ -81,6 +81,39 @@ export function checkPatch(ops: ReadonlyArray<PatchOperation>, rules: PatchRules
   return checked;
 }
 
+/**
+ * The RFC 6902 shape of a patch of a document that has no list of patchable paths (authentik's,
+ * checked after it is applied): pointer syntax, a value for add/replace/test, a from pointer for
+ * move/copy, at most maxOps operations. Returns the operations as they will be applied.
+ */
+export function checkPatchShape(ops: ReadonlyArray<PatchOperation>, maxOps: number, argName = 'ops'): PatchOperation[] {
+  if (ops.length === 0) throw badUserInput([{ field: argName, messages: ['A patch needs at least one operation.'] }]);
+  if (ops.length > maxOps)
+    throw badUserInput([{ field: argName, messages: [`A patch may have at most ${maxOps} operations; this one has ${ops.length}.`] }]);
+  const errors: FieldError[] = [];
+  const pointerProblem = (pointer: string) => {
+    const tokens = parsePointer(pointer);
+    if (!tokens)
+      return `"${truncate(pointer)}" is not a JSON Pointer (RFC 6901): it must start with "/" and escape "~" as "~0" and "/" as "~1".`;
+    return tokens.length === 0 ? 'The whole document cannot be patched; name a field.' : undefined;
+  };
+  const checked = ops.map((op, i) => {
+    const path = pointerProblem(op.path);
+    if (path) errors.push({ field: `${argName}[${i}].path`, messages: [path] });
+    if ((op.op === 'add' || op.op === 'replace' || op.op === 'test') && op.value === undefined) {
+      errors.push({ field: `${argName}[${i}].value`, messages: [`${op.op.toUpperCase()} needs a value.`] });
+    }
+    if (op.op === 'move' || op.op === 'copy') {
+      const from = op.from == null ? `${op.op.toUpperCase()} needs a from pointer.` : pointerProblem(op.from);
+      if (from) errors.push({ field: `${argName}[${i}].from`, messages: [from] });
+      return { op: op.op, path: op.path, from: op.from! };
+    }
+    return op.op === 'remove' ? { op: op.op, path: op.path } : { op: op.op, path: op.path, value: op.value };
+  });
+  if (errors.length > 0) throw badUserInput(errors);
+  return checked;
+}
+
 /** What is wrong with one operation, and in which of its members. */
 interface Problem {
   member: 'path' | 'from' | 'value';

@@ -577,9 +577,9 @@ describe.each(AUTHENTIK_RELEASES)('authentik $release emulator', ({ release, cur
   });
 
   it('answers 405 for methods it does not emulate', async () => {
-    const answer = await call(url('/providers/oauth2/1/'), { method: 'DELETE', headers: auth() });
+    const answer = await call(url('/providers/oauth2/1/'), { method: 'PUT', headers: auth() });
     expect(answer.status).toBe(405);
-    expect(answer.body).toEqual({ detail: 'Method "DELETE" not allowed.' });
+    expect(answer.body).toEqual({ detail: 'Method "PUT" not allowed.' });
   });
 });
 

@@ -146,6 +146,54 @@ export type CreateLaunchDarklyOAuthClientInput = {
   redirectUri: Scalars['String']['input'];
 };
 
+/** A new authentik OAuth2 provider (OAuth2ProviderRequest). The fields the server's release requires must be given (invalidationFlow from authentik 2024.10, redirect URIs from 2024.8.5 and 2024.10.3); a field it does not have is refused. */
+export type CreateOAuth2ProviderInput = {
+  /** Access codes not valid on or after now + this. Format: hours=1;minutes=2;seconds=3. */
+  accessCodeValidity?: InputMaybe<Scalars['String']['input']>;
+  /** Tokens not valid on or after now + this. Format: hours=1;minutes=2;seconds=3. */
+  accessTokenValidity?: InputMaybe<Scalars['String']['input']>;
+  /** Flow (UUID) used for authentication when the application is accessed by an unauthenticated user. */
+  authenticationFlow?: InputMaybe<Scalars['String']['input']>;
+  /** Flow (UUID) used when authorizing this provider. */
+  authorizationFlow: Scalars['String']['input'];
+  clientId?: InputMaybe<Scalars['String']['input']>;
+  /** Never readable through the gateway. */
+  clientSecret?: InputMaybe<Scalars['String']['input']>;
+  clientType?: InputMaybe<AuthentikClientType>;
+  /** Key (UUID) used to encrypt the tokens. Only in authentik 2024.10 and later (refused on others). */
+  encryptionKey?: InputMaybe<Scalars['String']['input']>;
+  includeClaimsInIdToken?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Flow (UUID) used when logging out of this provider. Only in authentik 2024.10 and later (refused on others). */
+  invalidationFlow?: InputMaybe<Scalars['String']['input']>;
+  issuerMode?: InputMaybe<AuthentikIssuerMode>;
+  /** Sources (UUIDs) whose JWKs may sign JWTs used to authenticate. Only in authentik before 2024.12 (refused on others). */
+  jwksSources?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Providers (ids) whose JWTs may be used to authenticate. Only in authentik 2024.12 and later (refused on others). */
+  jwtFederationProviders?: InputMaybe<Array<Scalars['Int']['input']>>;
+  /** Sources (UUIDs) whose JWKs may sign JWTs used to authenticate. Only in authentik 2024.12 and later (refused on others). */
+  jwtFederationSources?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only in authentik 2025.10 and later (refused on others). */
+  logoutMethod?: InputMaybe<AuthentikLogoutMethod>;
+  /** Where the provider sends logout notifications; "" for none. Only in authentik 2025.10 and later (refused on others). */
+  logoutUri?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  propertyMappings?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The allowed redirect URIs, replacing all of them. Written as they are on authentik 2024.8.5, 2024.10.3 and later; on releases that keep one string, as its lines, where each rule must be what authentik upgrades that line to: STRICT for any URL without whitespace or line breaks except * and .*, REGEX for exactly * or .*; other rules are refused. */
+  redirectUriRules?: InputMaybe<Array<AuthentikRedirectUriInput>>;
+  /**
+   * Allowed redirect URIs, one per line (authentik 2024.8). On a release with redirect URI rules, each line is written as authentik upgraded it: a REGEX rule for exactly * or .*, a STRICT rule otherwise, the line kept as it is.
+   * @deprecated Use redirectUriRules, which every authentik release takes.
+   */
+  redirectUris?: InputMaybe<Scalars['String']['input']>;
+  /** When refreshing a token valid for less than this, a new refresh token is issued; seconds=0 always renews. Format: hours=1;minutes=2;seconds=3. Only in authentik 2025.10 and later (refused on others). */
+  refreshTokenThreshold?: InputMaybe<Scalars['String']['input']>;
+  /** Refresh tokens not valid on or after now + this. Format: hours=1;minutes=2;seconds=3. */
+  refreshTokenValidity?: InputMaybe<Scalars['String']['input']>;
+  /** Key (UUID) used to sign the tokens. */
+  signingKey?: InputMaybe<Scalars['String']['input']>;
+  subMode?: InputMaybe<AuthentikSubMode>;
+};
+
 /** A new IdentityNow API client (CreateOAuthClientRequest). name and description must be given, and may be null. */
 export type CreateOAuthClientInput = {
   accessTokenValiditySeconds: Scalars['Int']['input'];
@@ -166,6 +214,49 @@ export type CreateOAuthClientInput = {
   scope?: InputMaybe<Array<Scalars['String']['input']>>;
   strongAuthSupported?: InputMaybe<Scalars['Boolean']['input']>;
   type?: InputMaybe<IdentityNowClientType>;
+};
+
+/** A new authentik OAuth source (OAuthSourceRequest). A field or value the server's release does not have is refused. */
+export type CreateOAuthSourceInput = {
+  /** URL authentik uses to retrieve tokens. */
+  accessTokenUrl?: InputMaybe<Scalars['String']['input']>;
+  additionalScopes?: InputMaybe<Scalars['String']['input']>;
+  /** Flow (UUID) used when authenticating existing users. */
+  authenticationFlow?: InputMaybe<Scalars['String']['input']>;
+  /** How the client credentials are sent to the token endpoint. Only in authentik 2025.4 and later (refused on others). */
+  authorizationCodeAuthMethod?: InputMaybe<AuthentikAuthorizationCodeAuthMethod>;
+  /** URL the user is redirected to to consent. */
+  authorizationUrl?: InputMaybe<Scalars['String']['input']>;
+  consumerKey: Scalars['String']['input'];
+  /** Write-only: never returned. */
+  consumerSecret: Scalars['String']['input'];
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Flow (UUID) used when enrolling new users. */
+  enrollmentFlow?: InputMaybe<Scalars['String']['input']>;
+  groupMatchingMode?: InputMaybe<AuthentikGroupMatchingMode>;
+  groupPropertyMappings?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The icon: a file name in authentik's media, or a URL; "" for the default. Only in authentik 2025.12 and later (refused on others). */
+  icon?: InputMaybe<Scalars['String']['input']>;
+  /** Source's display name. */
+  name: Scalars['String']['input'];
+  oidcJwks?: InputMaybe<Scalars['JSON']['input']>;
+  oidcJwksUrl?: InputMaybe<Scalars['String']['input']>;
+  oidcWellKnownUrl?: InputMaybe<Scalars['String']['input']>;
+  /** The PKCE method used when authorizing at the provider. Only in authentik 2025.10 and later (refused on others). */
+  pkce?: InputMaybe<AuthentikPkceMethod>;
+  policyEngineMode?: InputMaybe<AuthentikPolicyEngineMode>;
+  /** URL authentik uses to get user information. */
+  profileUrl?: InputMaybe<Scalars['String']['input']>;
+  /** Shown prominently on the login page. Only in authentik 2025.12 and later (refused on others). */
+  promoted?: InputMaybe<Scalars['Boolean']['input']>;
+  providerType: AuthentikProviderType;
+  /** URL used to request the initial token (OAuth 1 only). */
+  requestTokenUrl?: InputMaybe<Scalars['String']['input']>;
+  /** Internal source name, used in URLs. Changing it moves the source to the new slug. */
+  slug: Scalars['String']['input'];
+  userMatchingMode?: InputMaybe<AuthentikUserMatchingMode>;
+  userPathTemplate?: InputMaybe<Scalars['String']['input']>;
+  userPropertyMappings?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 /** Online or offline use. */

@@ -1,7 +1,7 @@
 import type { FieldError } from '../../errors.js';
 import type { Upstream } from '../../upstream/client.js';
 import { upstreamPath, withQuery } from '../../upstream/path.js';
-import { asRecord, asString, jsonBody, type VendorError, type VendorErrorParser } from '../../upstream/response.js';
+import { accepted, asRecord, asString, jsonBody, type VendorError, type VendorErrorParser } from '../../upstream/response.js';
 
 /** REST calls of authentik 2024.8's OAuth2 providers and OAuth sources (paths keep their trailing slash). */
 
@@ -18,6 +18,8 @@ export interface Resource {
   list: string;
   retrieve: string;
   partialUpdate: string;
+  create: string;
+  destroy: string;
   /** GraphQL names of the writable fields by upstream name, so field errors speak the caller's names. */
   fieldNames: Readonly<Record<string, string>>;
 }
@@ -48,6 +50,24 @@ export async function partialUpdate(
     contentType: 'application/json',
   });
   return jsonBody(res, { service: 'authentik', operation: resource.partialUpdate, parseError: authentikError(resource.fieldNames) });
+}
+
+/** POST to the collection: 201 with the resource (a provider's answer shows its client_secret). */
+export async function create(http: Upstream, resource: Resource, body: Record<string, unknown>): Promise<unknown> {
+  const res = await http.request({
+    operation: resource.create,
+    method: 'POST',
+    path: resource.collection,
+    body,
+    contentType: 'application/json',
+  });
+  return jsonBody(res, { service: 'authentik', operation: resource.create, parseError: authentikError(resource.fieldNames) });
+}
+
+/** DELETE of one resource: 204. */
+export async function destroy(http: Upstream, resource: Resource, key: string | number): Promise<void> {
+  const res = await http.request({ operation: resource.destroy, method: 'DELETE', path: resource.collection + upstreamPath`${key}/` });
+  accepted(res, { service: 'authentik', operation: resource.destroy, parseError: authentikError(resource.fieldNames) });
 }
 
 /**

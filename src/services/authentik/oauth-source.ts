@@ -1,13 +1,17 @@
-import { builder } from '../../builder.js';
+import { builder, type Types } from '../../builder.js';
 import { upstreamOf, type Context } from '../../context.js';
 import { asObject, bool, enumValue, json, str, strList, upstreamEnum } from '../../upstream-values.js';
-import { list, partialUpdate, retrieve, type Resource } from './client.js';
+import { list, retrieve, type Resource } from './client.js';
 import { listArgs, listParams, results } from './list-args.js';
 import { VERSION_DESCRIPTION } from '../../changes/fields.js';
 import { digestVersion } from '../../changes/version.js';
-import { runWrite } from '../../changes/write.js';
+import type { ArgBuilder } from '@pothos/core';
+import { defineChange } from '../../changes/define.js';
+import { DeletedResource, type DeletedResourceShape } from '../../changes/types.js';
+import { JsonPatchOperationInput, type PatchOperation } from '../../json-patch.js';
+import { prepareCreate, prepareDelete, preparePatch, prepareUpdate, type AuthentikResource } from './changes.js';
 import { enumRefs } from '../../changes/inputs.js';
-import { graphqlNames, partialUpdateBody, partialUpdateInput, type WriteSurface } from './partial-update.js';
+import { graphqlNames, partialUpdateInput, type WriteSurface } from './partial-update.js';
 import { checkSlug, slugProblem } from './path-args.js';
 import { serverRelease } from './release-detection.js';
 import { describeSpan, onlyIn } from './releases.js';
@@ -62,6 +66,8 @@ const SOURCES: Resource = {
   list: 'sources_oauth_list',
   retrieve: 'sources_oauth_retrieve',
   partialUpdate: 'sources_oauth_partial_update',
+  create: 'sources_oauth_create',
+  destroy: 'sources_oauth_destroy',
   fieldNames: graphqlNames(SURFACE),
 };
 
@@ -71,6 +77,15 @@ const UpdateOAuthSourceInput = partialUpdateInput(
     "A field or value the server's authentik release does not have is refused, naming the field and the release.",
   SURFACE,
   ENUMS,
+);
+
+const CreateOAuthSourceInput = partialUpdateInput(
+  'CreateOAuthSourceInput',
+  "A new authentik OAuth source (OAuthSourceRequest). A field or value the server's release does not have is refused.",
+  SURFACE,
+  ENUMS,
+  () => ({}),
+  { create: true },
 );
 
 export interface AuthentikSourceTypeShape {
@@ -312,23 +327,84 @@ builder.queryFields((t) => ({
   }),
 }));
 
-builder.mutationField('updateOAuthSource', (t) =>
-  t.field({
-    type: AuthentikOAuthSource,
-    nullable: false,
-    description: "Partially updates an authentik OAuth source (PATCH /sources/oauth/{slug}/), in the form the server's release takes.",
-    args: {
-      slug: t.arg.string({ required: true }),
-      input: t.arg({ type: UpdateOAuthSourceInput, required: true }),
-    },
-    resolve: (_root, args, ctx) =>
-      runWrite(ctx, { service: 'authentik', operation: SOURCES.partialUpdate, resourceId: args.slug }, async (write) => {
-        const release = serverRelease(ctx);
-        const slug = await checkSlug(args.slug, 'slug', release);
-        const update = await partialUpdateBody(args.input as Record<string, unknown>, SURFACE, release);
-        write.changes = update.changes;
-        const updated = await partialUpdate(write.upstream(), SOURCES, slug, update.body);
-        return requireSource(updated, SOURCES.partialUpdate);
-      }),
-  }),
-);
+// ---- writes ----
+
+const SOURCE_CHANGES: AuthentikResource<AuthentikOAuthSourceShape> = {
+  resource: SOURCES,
+  what: (slug) => `authentik OAuth source ${slug}`,
+  surface: SURFACE,
+  // consumer_secret is write-only: authentik never answers it, and nothing of the gateway shows it.
+  secrets: [...SECRETS, 'consumer_secret'],
+  shape: requireSource,
+};
+
+const slugArg = (arg: ArgBuilder<Types>) => arg.string({ required: true });
+const ifVersionArg = (arg: ArgBuilder<Types>) =>
+  arg.string({ description: 'The version last read: the change is refused (CONFLICT) if the source has changed since.' });
+type Keyed = { slug: string; ifVersion?: string | null };
+
+defineChange<Keyed & { input: Record<string, unknown> }, AuthentikOAuthSourceShape>({
+  name: 'updateOAuthSource',
+  description: "Partially updates an authentik OAuth source (PATCH /sources/oauth/{slug}/), in the form the server's release takes.",
+  service: 'authentik',
+  operation: SOURCES.partialUpdate,
+  type: AuthentikOAuthSource,
+  args: (arg) => ({ slug: slugArg(arg), input: arg({ type: UpdateOAuthSourceInput, required: true }), ifVersion: ifVersionArg(arg) }),
+  resourceId: (args) => args.slug,
+  prepare: async (args, ctx, io) => {
+    const release = serverRelease(ctx);
+    return prepareUpdate(SOURCE_CHANGES, await checkSlug(args.slug, 'slug', release), args.input, args.ifVersion, release, io);
+  },
+});
+
+defineChange<Keyed & { ops: PatchOperation[] }, AuthentikOAuthSourceShape>({
+  name: 'patchOAuthSource',
+  description:
+    "Applies a JSON Patch to authentik's own document of an OAuth source (the members as authentik names them, e.g. " +
+    '/user_matching_mode), and sends the writable members that changed as a partial update (PATCH /sources/oauth/{slug}/).',
+  service: 'authentik',
+  operation: SOURCES.partialUpdate,
+  type: AuthentikOAuthSource,
+  args: (arg) => ({ slug: slugArg(arg), ops: arg({ type: [JsonPatchOperationInput], required: true }), ifVersion: ifVersionArg(arg) }),
+  resourceId: (args) => args.slug,
+  prepare: async (args, ctx, io) => {
+    const release = serverRelease(ctx);
+    const slug = await checkSlug(args.slug, 'slug', release);
+    return preparePatch(SOURCE_CHANGES, slug, args.ops, ctx.limits.maxPatchOps, args.ifVersion, release, io);
+  },
+});
+
+defineChange<{ input: Record<string, unknown> }, AuthentikOAuthSourceShape>({
+  name: 'createOAuthSource',
+  description: 'Creates an authentik OAuth source (POST /sources/oauth/).',
+  service: 'authentik',
+  operation: SOURCES.create,
+  type: AuthentikOAuthSource,
+  args: (arg) => ({ input: arg({ type: CreateOAuthSourceInput, required: true }) }),
+  prepare: (args, ctx) =>
+    prepareCreate(
+      SOURCE_CHANGES,
+      args.input,
+      serverRelease(ctx),
+      (_document, source) => source,
+      // The slug is unique: a source there with the name and type given is the one this create made.
+      async (http, body) => {
+        const found = await retrieve(http, SOURCES, String(body.slug));
+        if (found === undefined) return 'NOT_APPLIED';
+        const source = found as Record<string, unknown>;
+        return source.name === body.name && source.provider_type === body.provider_type ? 'APPLIED' : 'UNKNOWN';
+      },
+    ),
+});
+
+defineChange<Keyed, DeletedResourceShape>({
+  name: 'deleteOAuthSource',
+  description: 'Deletes an authentik OAuth source (DELETE /sources/oauth/{slug}/).',
+  service: 'authentik',
+  operation: SOURCES.destroy,
+  type: DeletedResource,
+  args: (arg) => ({ slug: slugArg(arg), ifVersion: ifVersionArg(arg) }),
+  resourceId: (args) => args.slug,
+  prepare: async (args, ctx, io) =>
+    prepareDelete(SOURCE_CHANGES, await checkSlug(args.slug, 'slug', serverRelease(ctx)), args.ifVersion, io),
+});

@@ -1,14 +1,20 @@
-import { builder } from '../../builder.js';
+import { builder, type Types } from '../../builder.js';
 import { upstreamOf, type Context } from '../../context.js';
 import { asObject, bool, enumValue, int, str, strList, upstreamEnum } from '../../upstream-values.js';
-import { list, partialUpdate, retrieve, type Resource } from './client.js';
+import { list, retrieve, type ListParams, type Resource } from './client.js';
 import { listArgs, listParams, results } from './list-args.js';
 import { VERSION_DESCRIPTION } from '../../changes/fields.js';
 import { digestVersion } from '../../changes/version.js';
-import { runWrite } from '../../changes/write.js';
+import type { ArgBuilder, InputFieldBuilder } from '@pothos/core';
+import { randomInt } from 'node:crypto';
+import { defineChange } from '../../changes/define.js';
+import { DeletedResource, type DeletedResourceShape } from '../../changes/types.js';
+import { SECRET_MARKER } from '../../changes/write.js';
+import { JsonPatchOperationInput, type PatchOperation } from '../../json-patch.js';
+import { prepareCreate, prepareDelete, preparePatch, prepareUpdate, type AuthentikResource } from './changes.js';
 import { gatewayError } from '../../errors.js';
 import { enumRefs } from '../../changes/inputs.js';
-import { graphqlNames, partialUpdateBody, partialUpdateInput, type Conversion, type WriteSurface } from './partial-update.js';
+import { graphqlNames, partialUpdateInput, type Conversion, type WriteSurface } from './partial-update.js';
 import { checkPositiveInteger } from './path-args.js';
 import { rulesFromString, stringForWrite, stringFromRules, type MatchingMode, type RedirectUriRule } from './redirect-uris.js';
 import { serverRelease } from './release-detection.js';
@@ -25,7 +31,7 @@ import {
   SUB_MODES,
   versionAt,
 } from './spec.js';
-import { expectShape } from '../../upstream/response.js';
+import { expectShape, unexpectedBody } from '../../upstream/response.js';
 
 const ClientTypeEnum = upstreamEnum(
   'AuthentikClientType',
@@ -117,6 +123,8 @@ const PROVIDERS: Resource = {
   list: 'providers_oauth2_list',
   retrieve: 'providers_oauth2_retrieve',
   partialUpdate: 'providers_oauth2_partial_update',
+  create: 'providers_oauth2_create',
+  destroy: 'providers_oauth2_destroy',
   fieldNames: graphqlNames(SURFACE),
 };
 
@@ -128,29 +136,41 @@ const RedirectUriInput = builder.inputType('AuthentikRedirectUriInput', {
   }),
 });
 
+const redirectUriFields = (t: InputFieldBuilder<Types, 'InputObject'>) => ({
+  redirectUriRules: t.field({
+    type: [RedirectUriInput],
+    required: false,
+    description:
+      'The allowed redirect URIs, replacing all of them. Written as they are on authentik 2024.8.5, 2024.10.3 and later; ' +
+      'on releases that keep one string, as its lines, where each rule must be what authentik upgrades that line to: ' +
+      'STRICT for any URL without whitespace or line breaks except * and .*, REGEX for exactly * or .*; other rules are refused.',
+  }),
+  redirectUris: t.string({
+    required: false,
+    deprecationReason: 'Use redirectUriRules, which every authentik release takes.',
+    description:
+      'Allowed redirect URIs, one per line (authentik 2024.8). On a release with redirect URI rules, each line is written as ' +
+      'authentik upgraded it: a REGEX rule for exactly * or .*, a STRICT rule otherwise, the line kept as it is.',
+  }),
+});
+
 const UpdateOAuth2ProviderInput = partialUpdateInput(
   'UpdateOAuth2ProviderInput',
   'The fields of an authentik OAuth2 provider to change; only the fields given are sent. null clears a nullable field. ' +
     "A field the server's authentik release does not have is refused, naming the field and the release.",
   SURFACE,
   ENUMS,
-  (t) => ({
-    redirectUriRules: t.field({
-      type: [RedirectUriInput],
-      required: false,
-      description:
-        'The allowed redirect URIs, replacing all of them. Written as they are on authentik 2024.8.5, 2024.10.3 and later; ' +
-        'on releases that keep one string, as its lines, where each rule must be what authentik upgrades that line to: ' +
-        'STRICT for any URL without whitespace or line breaks except * and .*, REGEX for exactly * or .*; other rules are refused.',
-    }),
-    redirectUris: t.string({
-      required: false,
-      deprecationReason: 'Use redirectUriRules, which every authentik release takes.',
-      description:
-        'Allowed redirect URIs, one per line (authentik 2024.8). On a release with redirect URI rules, each line is written as ' +
-        'authentik upgraded it: a REGEX rule for exactly * or .*, a STRICT rule otherwise, the line kept as it is.',
-    }),
-  }),
+  redirectUriFields,
+);
+
+const CreateOAuth2ProviderInput = partialUpdateInput(
+  'CreateOAuth2ProviderInput',
+  "A new authentik OAuth2 provider (OAuth2ProviderRequest). The fields the server's release requires must be given " +
+    '(invalidationFlow from authentik 2024.10, redirect URIs from 2024.8.5 and 2024.10.3); a field it does not have is refused.',
+  SURFACE,
+  ENUMS,
+  redirectUriFields,
+  { create: true },
 );
 
 // ---- the provider ----
@@ -387,22 +407,148 @@ builder.queryFields((t) => ({
   }),
 }));
 
-builder.mutationField('updateOAuth2Provider', (t) =>
-  t.field({
-    type: AuthentikOAuth2Provider,
-    nullable: false,
-    description: "Partially updates an authentik OAuth2 provider (PATCH /providers/oauth2/{id}/), in the form the server's release takes.",
-    args: {
-      id: t.arg.id({ required: true }),
-      input: t.arg({ type: UpdateOAuth2ProviderInput, required: true }),
-    },
-    resolve: (_root, args, ctx) =>
-      runWrite(ctx, { service: 'authentik', operation: PROVIDERS.partialUpdate, resourceId: String(args.id) }, async (write) => {
-        const id = checkPositiveInteger(String(args.id), 'id');
-        const update = await partialUpdateBody(args.input as Record<string, unknown>, SURFACE, serverRelease(ctx));
-        write.changes = update.changes;
-        const updated = await partialUpdate(write.upstream(), { ...PROVIDERS, fieldNames: update.fieldNames }, id, update.body);
-        return requireProvider(updated, PROVIDERS.partialUpdate);
-      }),
+// ---- writes ----
+
+const PROVIDER_CHANGES: AuthentikResource<AuthentikOAuth2ProviderShape> = {
+  resource: PROVIDERS,
+  what: (id) => `authentik OAuth2 provider ${id}`,
+  surface: SURFACE,
+  secrets: SECRETS,
+  shape: requireProvider,
+};
+
+interface CreatedShape {
+  provider: AuthentikOAuth2ProviderShape;
+  clientSecret: string;
+}
+
+const CreatedAuthentikOAuth2Provider = builder.objectRef<CreatedShape>('CreatedAuthentikOAuth2Provider').implement({
+  description: 'A provider just created, or whose secret was just rotated, with its client secret: shown in this answer only, never again.',
+  fields: (t) => ({
+    provider: t.field({ type: AuthentikOAuth2Provider, nullable: false, resolve: (created) => created.provider }),
+    clientSecret: t.exposeString('clientSecret', { nullable: false }),
   }),
-);
+});
+
+const idArg = (arg: ArgBuilder<Types>) => arg.id({ required: true });
+const ifVersionArg = (arg: ArgBuilder<Types>) =>
+  arg.string({ description: 'The version last read: the change is refused (CONFLICT) if the provider has changed since.' });
+type Keyed = { id: string; ifVersion?: string | null };
+
+defineChange<Keyed & { input: Record<string, unknown> }, AuthentikOAuth2ProviderShape>({
+  name: 'updateOAuth2Provider',
+  description: "Partially updates an authentik OAuth2 provider (PATCH /providers/oauth2/{id}/), in the form the server's release takes.",
+  service: 'authentik',
+  operation: PROVIDERS.partialUpdate,
+  type: AuthentikOAuth2Provider,
+  args: (arg) => ({ id: idArg(arg), input: arg({ type: UpdateOAuth2ProviderInput, required: true }), ifVersion: ifVersionArg(arg) }),
+  resourceId: (args) => String(args.id),
+  prepare: (args, ctx, io) =>
+    prepareUpdate(PROVIDER_CHANGES, checkPositiveInteger(String(args.id), 'id'), args.input, args.ifVersion, serverRelease(ctx), io),
+});
+
+defineChange<Keyed & { ops: PatchOperation[] }, AuthentikOAuth2ProviderShape>({
+  name: 'patchOAuth2Provider',
+  description:
+    "Applies a JSON Patch to authentik's own document of an OAuth2 provider (the members as authentik names them, e.g. " +
+    '/client_type), and sends the writable members that changed as a partial update (PATCH /providers/oauth2/{id}/).',
+  service: 'authentik',
+  operation: PROVIDERS.partialUpdate,
+  type: AuthentikOAuth2Provider,
+  args: (arg) => ({ id: idArg(arg), ops: arg({ type: [JsonPatchOperationInput], required: true }), ifVersion: ifVersionArg(arg) }),
+  resourceId: (args) => String(args.id),
+  prepare: (args, ctx, io) =>
+    preparePatch(
+      PROVIDER_CHANGES,
+      checkPositiveInteger(String(args.id), 'id'),
+      args.ops,
+      ctx.limits.maxPatchOps,
+      args.ifVersion,
+      serverRelease(ctx),
+      io,
+    ),
+});
+
+defineChange<{ input: Record<string, unknown> }, CreatedShape>({
+  name: 'createOAuth2Provider',
+  description: 'Creates an authentik OAuth2 provider (POST /providers/oauth2/). Its client secret is in this answer only.',
+  service: 'authentik',
+  operation: PROVIDERS.create,
+  type: CreatedAuthentikOAuth2Provider,
+  secretAnswer: true,
+  args: (arg) => ({ input: arg({ type: CreateOAuth2ProviderInput, required: true }) }),
+  prepare: (args, ctx) =>
+    prepareCreate(
+      PROVIDER_CHANGES,
+      args.input,
+      serverRelease(ctx),
+      (document, provider) => {
+        // authentik answers the secret it made (or was given); a public client may have none.
+        const clientSecret = typeof document.client_secret === 'string' ? document.client_secret : undefined;
+        if (clientSecret === undefined) throw unexpectedBody('authentik', PROVIDERS.create, 'a created provider with its client_secret');
+        return { provider, clientSecret };
+      },
+      // client_id is unique: a create in doubt that named one can be found by it.
+      async (http, body) => {
+        if (typeof body.client_id !== 'string') return 'UNKNOWN';
+        const found = results(await list(http, PROVIDERS, { client_id: body.client_id } as ListParams), PROVIDERS.list);
+        return found.length > 0 ? 'APPLIED' : 'NOT_APPLIED';
+      },
+    ),
+});
+
+defineChange<Keyed, DeletedResourceShape>({
+  name: 'deleteOAuth2Provider',
+  description: 'Deletes an authentik OAuth2 provider (DELETE /providers/oauth2/{id}/).',
+  service: 'authentik',
+  operation: PROVIDERS.destroy,
+  type: DeletedResource,
+  args: (arg) => ({ id: idArg(arg), ifVersion: ifVersionArg(arg) }),
+  resourceId: (args) => String(args.id),
+  prepare: (args, _ctx, io) => prepareDelete(PROVIDER_CHANGES, checkPositiveInteger(String(args.id), 'id'), args.ifVersion, io),
+});
+
+defineChange<Keyed, CreatedShape>({
+  name: 'rotateOAuth2ProviderSecret',
+  description:
+    'Gives an authentik OAuth2 provider a new client secret, generated by the gateway (128 letters and digits, as authentik ' +
+    'makes them), and writes it (PATCH /providers/oauth2/{id}/). The secret is in this answer only.',
+  service: 'authentik',
+  operation: PROVIDERS.partialUpdate,
+  type: CreatedAuthentikOAuth2Provider,
+  secretAnswer: true,
+  args: (arg) => ({ id: idArg(arg), ifVersion: ifVersionArg(arg) }),
+  resourceId: (args) => String(args.id),
+  prepare: async (args, ctx, io) => {
+    const id = checkPositiveInteger(String(args.id), 'id');
+    // A plan shows the write without making a secret no one will see.
+    const clientSecret = io.planning ? '' : generateClientSecret();
+    const update = await prepareUpdate(
+      PROVIDER_CHANGES,
+      id,
+      { clientSecret: io.planning ? SECRET_MARKER : clientSecret },
+      args.ifVersion,
+      serverRelease(ctx),
+      io,
+    );
+    return {
+      ...update,
+      send: async (http) => ({ provider: await update.send(http), clientSecret }),
+      // authentik answers client_secret on a read: the new one there means the rotation took.
+      readBack: async (http) => {
+        const document = await retrieve(http, PROVIDERS, id);
+        const now = typeof document === 'object' && document !== null ? (document as Record<string, unknown>).client_secret : undefined;
+        return typeof now !== 'string' ? 'UNKNOWN' : now === clientSecret ? 'APPLIED' : 'NOT_APPLIED';
+      },
+    };
+  },
+});
+
+const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** authentik's generate_client_secret: 128 characters of letters and digits, from a CSPRNG. */
+function generateClientSecret(): string {
+  let secret = '';
+  for (let i = 0; i < 128; i += 1) secret += SECRET_ALPHABET[randomInt(SECRET_ALPHABET.length)];
+  return secret;
+}

@@ -46,6 +46,7 @@ export function partialUpdateInput(
   surface: WriteSurface,
   enums: EnumRefs,
   extra: (t: InputFieldBuilder<Types, 'InputObject'>) => InputFieldMap = () => ({}),
+  options: { create?: boolean } = {},
 ) {
   const skip = converted(surface);
   return builder.inputType(name, {
@@ -54,17 +55,26 @@ export function partialUpdateInput(
       ...Object.fromEntries(
         Object.entries(surface.members)
           .filter(([upstream]) => !skip.has(upstream))
-          .map(([upstream, m]) => [camelCase(upstream), inputField(t, upstream, m, enums)]),
+          .map(([upstream, m]) => [
+            camelCase(upstream),
+            inputField(t, upstream, m, enums, options.create === true && requiredInEveryRelease(m)),
+          ]),
       ),
       ...extra(t),
     }),
   });
 }
 
-function inputField(t: InputFieldBuilder<Types, 'InputObject'>, upstream: string, m: RequestMember, enums: EnumRefs) {
+/** A member every release has and every release's create request requires: non-null in a create input. */
+function requiredInEveryRelease(m: RequestMember): boolean {
+  const span = spanOf(m);
+  return span.since === undefined && span.until === undefined && m.versions.every((version) => version.requiredOnCreate);
+}
+
+function inputField(t: InputFieldBuilder<Types, 'InputObject'>, upstream: string, m: RequestMember, enums: EnumRefs, required: boolean) {
   const note = onlyIn(spanOf(m), 'refused on others');
   const text = `${m.description ?? ''}${note}`.trim();
-  const options = { required: false as const, ...(text ? { description: text } : {}) };
+  const options = { required, ...(text ? { description: text } : {}) };
   // One GraphQL type for every release: the schemas of a member may differ only in their constraints.
   const kinds = new Set(m.versions.map((version) => graphqlKind(version.schema)));
   if (kinds.size !== 1) throw new Error(`${upstream} changes its GraphQL type between releases: give it a conversion`);

@@ -1,11 +1,14 @@
+import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
   bearerToken,
   json,
   listen,
   mediaType,
+  NO_CONTENT,
   parseJson,
   randomHex,
+  randomUuid,
   readBody,
   sameSecret,
   type Reply,
@@ -610,12 +613,22 @@ function seedProviders(at: Release): StoredProvider[] {
   });
 }
 
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** authentik's generate_id: letters and digits from a CSPRNG. */
+function randomAlnum(length: number): string {
+  let id = '';
+  for (let i = 0; i < length; i += 1) id += ALNUM[randomInt(ALNUM.length)];
+  return id;
+}
+
 /** authentik's API as release `at` (one of SANDBOX_RELEASES) has it, with `token` as its one API token. */
 export function createAuthentikApi(token: string, at: Release = SANDBOX_RELEASES.at(-1)!): VendorApi {
   const providers = new Map<number, StoredProvider>(seedProviders(at).map((p) => [p.pk, p]));
   // Keyed by pk: a slug can change, the pk cannot.
   const sources = new Map<string, StoredSource>(structuredClone(SOURCE_SEED).map((s) => [s.pk, s]));
   const providerSerializer = drfFields(fieldsAt(PROVIDER_FIELDS, at));
+  const keepsString = fieldsAt(PROVIDER_FIELDS, at).redirect_uris?.schema.type === 'string';
   const sourceSerializer = drfFields(fieldsAt(SOURCE_FIELDS, at));
 
   const findProvider = (id: string) => (/^[1-9]\d{0,15}$/.test(id) ? providers.get(Number(id)) : undefined);
@@ -679,6 +692,98 @@ export function createAuthentikApi(token: string, at: Release = SANDBOX_RELEASES
     return json(200, presentSource(updated, at));
   };
 
+  // ModelViewSet.create: the required members first ("This field is required."), then the fields, then uniqueness.
+  const required = (members: typeof PROVIDER_FIELDS, body: unknown): FieldErrors => {
+    const given = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    return Object.fromEntries(
+      Object.entries(fieldsAt(members, at))
+        .filter(([name, field]) => field.requiredOnCreate && !Object.hasOwn(given, name))
+        .map(([name]) => [name, ['This field is required.']]),
+    );
+  };
+
+  const createProvider = async ({ req }: RequestContext): Promise<Reply> => {
+    const body = await readPatchBody(req);
+    if (!body.ok) return body.reply;
+    const result = validatePartial(providerSerializer, body.value);
+    const missing = required(PROVIDER_FIELDS, body.value);
+    if ('errors' in result || Object.keys(missing).length > 0)
+      return json(400, { ...missing, ...('errors' in result ? result.errors : {}) });
+    const clientId = (result.values.client_id as string | undefined) ?? randomAlnum(40);
+    if ([...providers.values()].some((p) => p.client_id === clientId)) {
+      return json(400, { client_id: ['OAuth2/OpenID Provider with this Client ID already exists.'] });
+    }
+    const pk = Math.max(0, ...providers.keys()) + 1;
+    const created: StoredProvider = {
+      ...PROVIDER_DEFAULTS,
+      authentication_flow: null,
+      property_mappings: [],
+      assigned_application_slug: '',
+      assigned_application_name: '',
+      assigned_backchannel_application_slug: '',
+      assigned_backchannel_application_name: '',
+      client_type: 'confidential',
+      client_secret: randomAlnum(128),
+      access_code_validity: 'minutes=1',
+      access_token_validity: 'minutes=5',
+      refresh_token_validity: 'days=30',
+      include_claims_in_id_token: true,
+      signing_key: null,
+      redirect_uris: keepsString ? '' : [],
+      sub_mode: 'hashed_user_id',
+      issuer_mode: 'per_provider',
+      jwks_sources: [],
+      jwt_federation_sources: [],
+      ...(result.values as Partial<StoredProvider>),
+      pk,
+      name: result.values.name as string,
+      authorization_flow: result.values.authorization_flow as string,
+      client_id: clientId,
+    };
+    providers.set(pk, created);
+    // The create answer is the one place the emulation shows the client secret.
+    return json(201, { ...presentProvider(created, at), client_secret: created.client_secret });
+  };
+
+  const createSource = async ({ req }: RequestContext): Promise<Reply> => {
+    const body = await readPatchBody(req);
+    if (!body.ok) return body.reply;
+    const result = validatePartial(sourceSerializer, body.value);
+    const missing = required(SOURCE_FIELDS, body.value);
+    if ('errors' in result || Object.keys(missing).length > 0)
+      return json(400, { ...missing, ...('errors' in result ? result.errors : {}) });
+    const slug = result.values.slug as string;
+    if (findSource(slug)) return json(400, { slug: ['Source with this slug already exists.'] } satisfies FieldErrors);
+    const created: StoredSource = {
+      ...SOURCE_DEFAULTS,
+      user_matching_mode: 'identifier',
+      additional_scopes: '',
+      ...(result.values as Partial<StoredSource>),
+      pk: randomUuid(),
+      name: result.values.name as string,
+      slug,
+      provider_type: result.values.provider_type as ProviderType,
+      consumer_key: result.values.consumer_key as string,
+      consumer_secret: result.values.consumer_secret as string,
+    };
+    sources.set(created.pk, created);
+    return json(201, presentSource(created, at));
+  };
+
+  const removeProvider = ({ params }: RequestContext): Reply => {
+    const provider = findProvider(params.id!);
+    if (!provider) return notFound();
+    providers.delete(provider.pk);
+    return NO_CONTENT;
+  };
+
+  const removeSource = ({ params }: RequestContext): Reply => {
+    const source = findSource(params.slug!);
+    if (!source) return notFound();
+    sources.delete(source.pk);
+    return NO_CONTENT;
+  };
+
   // VersionView: any authenticated user may ask.
   const version = (): Reply =>
     json(200, {
@@ -694,10 +799,10 @@ export function createAuthentikApi(token: string, at: Release = SANDBOX_RELEASES
     root: '/api/v3',
     routes: [
       { pattern: '/admin/version/', methods: { GET: version } },
-      { pattern: '/providers/oauth2/', methods: { GET: listProviders } },
-      { pattern: '/providers/oauth2/:id/', methods: { GET: getProvider, PATCH: patchProvider } },
-      { pattern: '/sources/oauth/', methods: { GET: listSources } },
-      { pattern: '/sources/oauth/:slug/', methods: { GET: getSource, PATCH: patchSource } },
+      { pattern: '/providers/oauth2/', methods: { GET: listProviders, POST: createProvider } },
+      { pattern: '/providers/oauth2/:id/', methods: { GET: getProvider, PATCH: patchProvider, DELETE: removeProvider } },
+      { pattern: '/sources/oauth/', methods: { GET: listSources, POST: createSource } },
+      { pattern: '/sources/oauth/:slug/', methods: { GET: getSource, PATCH: patchSource, DELETE: removeSource } },
     ],
     authorize: (req) => authorize(req, token),
     notFound,
