@@ -57,11 +57,12 @@ export class AuditStore {
     if (query.since !== undefined) where.push(`time >= ${param(query.since.toISOString())}`);
     if (query.until !== undefined) where.push(`time < ${param(query.until.toISOString())}`);
     if (query.after !== undefined) where.push(`seq < ${param(query.after)}::bigint`);
+    // Ordered by the column, not by the text the select list names the same: "9" sorts after "10" as text.
     const rows = await this.db.query<EventRow>(
       `select seq::text as seq, id::text as id, time, request_id, caller, service, operation, resource_id, changes, outcome,
               code, upstream_status, tracking_id, completed_at
        from audit_events ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
-       order by seq desc limit ${param(query.first + 1)}`,
+       order by audit_events.seq desc limit ${param(query.first + 1)}`,
       params,
     );
     const page = rows.slice(0, query.first);

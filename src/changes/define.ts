@@ -57,6 +57,8 @@ export interface ChangeDefinition<Args, Result> {
   prepare(args: Args, ctx: Context, io: PrepareIo): Promise<Prepared<Result>>;
   /** The answer holds a secret: it is marked Cache-Control: no-store. */
   secretAnswer?: boolean;
+  /** A create learns its resource's id from the answer: the journal records it. */
+  createdId?(result: Result): string;
 }
 
 export function defineChange<Args, Result>(definition: ChangeDefinition<Args, Result>): void {
@@ -76,7 +78,9 @@ export function defineChange<Args, Result>(definition: ChangeDefinition<Args, Re
           write.changes = prepared.changes;
           if (prepared.resourceId !== undefined) write.resourceId = prepared.resourceId;
           try {
-            return (await prepared.send(write.upstream())) as never;
+            const result = await prepared.send(write.upstream());
+            if (definition.createdId) write.resourceId = definition.createdId(result);
+            return result as never;
           } catch (error) {
             throw await settled(error, write.sent, prepared, withDeadline(write.upstream(), ctx.readBackTimeoutMs));
           }

@@ -44,6 +44,8 @@ export interface JsonPatchLifecycle<Shape> {
     /** A rule the spec states across members, and the member it is about. */
     check?(body: Record<string, unknown>): FieldError | undefined;
     send(http: Upstream, body: Record<string, unknown>): Promise<{ resource: Shape; secret: string }>;
+    /** The created resource's id. */
+    id(resource: Shape): string;
   };
   remove: { name: string; description: string; operation: string; send(http: Upstream, id: string): Promise<void> };
 }
@@ -114,6 +116,7 @@ export function defineJsonPatchLifecycle<Shape>(lifecycle: JsonPatchLifecycle<Sh
     operation: lifecycle.create.operation,
     type: CreatedType,
     secretAnswer: true,
+    createdId: (created) => lifecycle.create.id(created.resource),
     args: (arg) => ({ input: arg({ type: CreateInput, required: true }) }),
     prepare: async (args) => {
       const { body, changes } = readCreate(

@@ -37,6 +37,8 @@ const KEY_READ = 'audit-suite-key-read-0123456789';
 const KEY_WRITE = 'audit-suite-key-write-0123456789';
 const KEY_AUDIT = 'audit-suite-key-audit-0123456789';
 const SECRET = 'sup3r-s3cret-value-never-stored';
+/** The secret a vendor makes on create. */
+const MADE_SECRET = 'vendor-made-s3cret-never-stored';
 
 export const MUTATIONS = {
   identitynow: `mutation ($id: ID!, $ops: [JsonPatchOperation!]!) { patchOAuthClient(id: $id, ops: $ops) { id } }`,
@@ -73,6 +75,15 @@ function vendorStub(onWrite: (req: RecordedRequest) => Promise<void>): Promise<S
       req.url,
     );
     const id = decodeURIComponent(match?.[1] ?? '');
+    // Creates and deletes of the lifecycle case: each vendor's answer, with the secret it makes.
+    if (req.method === 'POST' && req.url === '/beta/oauth-clients')
+      return json(res, 200, { ...identityNowClient({ id: 'idn-new' }), secret: MADE_SECRET });
+    if (req.method === 'POST' && req.url === '/api/v3/sources/oauth/') return json(res, 201, authentikSource({ slug: 'new-source' }));
+    if (req.method === 'DELETE') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     if (!match) return json(res, 404, { detail: 'Not found.' });
     if (req.method === 'PATCH') await onWrite(req);
     if (id.startsWith('slow-')) {
@@ -113,6 +124,8 @@ export function auditSuite(backend: AuditBackend): void {
     LAUNCHDARKLY_API_KEY: 'ld-key-audit-suite',
     AUTHENTIK_URL: `${stub.origin}/api/v3`,
     AUTHENTIK_TOKEN: 'ak-token-audit-suite',
+    // The stub has no version endpoint; creates ask for the release.
+    AUTHENTIK_API_VERSION: '2026.2',
     GATEWAY_API_KEYS: `${KEY_A},${KEY_B},${KEY_READ}:oauth-gateway:read,${KEY_WRITE}:oauth-gateway:write,${KEY_AUDIT}:oauth-gateway:audit`,
     UPSTREAM_TIMEOUT_MS: '1000',
     UPSTREAM_RETRIES: '0',
@@ -246,6 +259,37 @@ export function auditSuite(backend: AuditBackend): void {
       expect(lines.map((l) => [l.event.id, l.event.outcome, l.event.service, l.stored])).toEqual(
         [...nodes].reverse().map((e) => [e.id, 'APPLIED', e.service.toLowerCase(), true]),
       );
+    });
+
+    it('creates, deletes and a rotation: one APPLIED event each, with the id the vendor gave, and no secret they make or carry', async () => {
+      const answers = [
+        await post(
+          gateway.url,
+          'mutation { createOAuthClient(input: { name: "new", description: null, accessTokenValiditySeconds: 60, grantTypes: [CLIENT_CREDENTIALS], accessType: ONLINE, enabled: true }) { secret client { id } } }',
+        ),
+        await post(gateway.url, 'mutation { deleteLaunchDarklyOAuthClient(id: "ld-gone") { id } }'),
+        await post(gateway.url, 'mutation { rotateOAuth2ProviderSecret(id: "7") { clientSecret } }'),
+        await post(
+          gateway.url,
+          `mutation { createOAuthSource(input: { name: "New", slug: "new-source", providerType: GITHUB, consumerKey: "k", consumerSecret: "${SECRET}" }) { slug } }`,
+        ),
+      ];
+      for (const answer of answers) expect(answer.errors).toBeUndefined();
+      expect(answers[0]!.data.createOAuthClient.secret).toBe(MADE_SECRET);
+      const rotated = answers[2]!.data.rotateOAuth2ProviderSecret.clientSecret as string;
+      const { nodes } = await events();
+      expect(nodes.map(({ operation, resourceId, outcome }) => [operation, resourceId, outcome])).toEqual([
+        ['sources_oauth_create', 'new-source', 'APPLIED'],
+        ['providers_oauth2_partial_update', '7', 'APPLIED'],
+        ['deleteOAuthClient', 'ld-gone', 'APPLIED'],
+        ['createOauthClient', 'idn-new', 'APPLIED'],
+      ]);
+      expect(nodes[1]!.changes).toEqual([{ field: 'clientSecret', before: null, after: '[SECRET]' }]);
+      const stored = JSON.stringify(await db.query('select row_to_json(audit_events)::text as row from audit_events'));
+      for (const secret of [SECRET, MADE_SECRET, rotated]) {
+        expect(stored).not.toContain(secret);
+        expect(JSON.stringify(logs)).not.toContain(secret);
+      }
     });
 
     it('a write the gateway refuses: REFUSED with its code, nothing sent', async () => {

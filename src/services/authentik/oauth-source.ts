@@ -380,6 +380,7 @@ defineChange<{ input: Record<string, unknown> }, AuthentikOAuthSourceShape>({
   service: 'authentik',
   operation: SOURCES.create,
   type: AuthentikOAuthSource,
+  createdId: (source) => source.slug,
   args: (arg) => ({ input: arg({ type: CreateOAuthSourceInput, required: true }) }),
   prepare: (args, ctx) =>
     prepareCreate(

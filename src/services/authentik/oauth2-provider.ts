@@ -476,6 +476,7 @@ defineChange<{ input: Record<string, unknown> }, CreatedShape>({
   operation: PROVIDERS.create,
   type: CreatedAuthentikOAuth2Provider,
   secretAnswer: true,
+  createdId: (created) => created.provider.id,
   args: (arg) => ({ input: arg({ type: CreateOAuth2ProviderInput, required: true }) }),
   prepare: (args, ctx) =>
     prepareCreate(

@@ -188,6 +188,7 @@ defineJsonPatchLifecycle<IdentityNowOAuthClientShape>({
     created: 'CreatedIdentityNowOAuthClient',
     fields: CREATE_FIELDS,
     operation: 'createOauthClient',
+    id: (client) => client.id,
     path: '/oauth-clients',
     check: (body) => {
       const problem = redirectUrisProblem(body.grantTypes, body.redirectUris);

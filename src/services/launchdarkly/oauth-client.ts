@@ -141,6 +141,7 @@ defineJsonPatchLifecycle<LaunchDarklyOAuthClientShape>({
     created: 'CreatedLaunchDarklyOAuthClient',
     fields: CREATE_FIELDS,
     operation: 'createOAuth2Client',
+    id: (client) => client.id,
     path: '/api/v2/oauth/clients',
     check: (body) => redirectUriError(body.redirectUri),
     send: async (http, body) => {
