@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configureLog } from '../src/log.js';
-import { identityNowClient, identityNowError, IDN_ID, launchDarklyClient, LD_ID } from './fixtures/upstream-bodies.js';
+import {
+  authentikProvider,
+  authentikSource,
+  identityNowClient,
+  identityNowError,
+  IDN_ID,
+  launchDarklyClient,
+  LD_ID,
+} from './fixtures/upstream-bodies.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
 import { json, startStub, type Stub } from './helpers/stub.js';
 
@@ -181,4 +189,82 @@ it('a created answer that lacks its secret is UPSTREAM_ERROR, not a client witho
   idn.handle((_req, res) => json(res, 200, { ...identityNowClient(), secret: null }));
   const res = await gateway.gql(IDN_CREATE);
   expect(res.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', upstream: { operation: 'createOauthClient' } });
+});
+
+describe('authentik', () => {
+  let ak: Stub;
+  let akGateway: RunningGateway;
+  const TOKEN = 'ak-token-life-6b2e';
+
+  beforeAll(async () => {
+    ak = await startStub();
+    // The release is given, so no request asks for it.
+    akGateway = await startGateway({ AUTHENTIK_URL: `${ak.origin}/api/v3`, AUTHENTIK_TOKEN: TOKEN, AUTHENTIK_API_VERSION: '2026.2' });
+  });
+
+  afterAll(async () => {
+    await akGateway.close();
+    await ak.close();
+  });
+
+  beforeEach(() => {
+    ak.requests.length = 0;
+  });
+
+  const SOURCE_CREATE = `mutation { createOAuthSource(input: { name: "GitLab", slug: "gitlab", providerType: GITLAB, consumerKey: "key", consumerSecret: "${CREATED_SECRET}" }) { slug } }`;
+
+  it('POST /sources/oauth/: OAuthSourceRequest as JSON, the bearer token; the 201 answer', async () => {
+    ak.handle((_req, res) => json(res, 201, authentikSource({ slug: 'gitlab', name: 'GitLab', provider_type: 'gitlab' })));
+    const res = await akGateway.gql(SOURCE_CREATE);
+    expect(res.data.createOAuthSource).toEqual({ slug: 'gitlab' });
+    const [req] = ak.requests;
+    expect(req).toMatchObject({ method: 'POST', url: '/api/v3/sources/oauth/' });
+    expect(req!.headers).toMatchObject({ authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' });
+    expect(JSON.parse(req!.body)).toEqual({
+      name: 'GitLab',
+      slug: 'gitlab',
+      provider_type: 'gitlab',
+      consumer_key: 'key',
+      consumer_secret: CREATED_SECRET,
+    });
+  });
+
+  it('DELETE /providers/oauth2/{id}/ and /sources/oauth/{slug}/: 204', async () => {
+    ak.handle((_req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    const provider = await akGateway.gql('mutation { deleteOAuth2Provider(id: "3") { service id } }');
+    const source = await akGateway.gql('mutation { deleteOAuthSource(slug: "github") { service id } }');
+    expect([provider.data.deleteOAuth2Provider, source.data.deleteOAuthSource]).toEqual([
+      { service: 'AUTHENTIK', id: '3' },
+      { service: 'AUTHENTIK', id: 'github' },
+    ]);
+    expect(ak.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'DELETE /api/v3/providers/oauth2/3/',
+      'DELETE /api/v3/sources/oauth/github/',
+    ]);
+  });
+
+  it.each([
+    [400, { slug: ['Source with this slug already exists.'] }, 'BAD_USER_INPUT'],
+    [403, { detail: 'You do not have permission to perform this action.' }, 'FORBIDDEN'],
+    [404, { detail: 'Not found.' }, 'NOT_FOUND'],
+  ])('%i → its code, on create and on delete', async (status, body, code) => {
+    ak.handle((_req, res) => json(res, status, body));
+    for (const mutation of [SOURCE_CREATE, 'mutation { deleteOAuthSource(slug: "github") { id } }']) {
+      const res = await akGateway.gql(mutation);
+      expect(res.errors![0]!.extensions).toMatchObject({ code, upstream: { service: 'authentik', status } });
+    }
+    expect(ak.requests.map((r) => r.method)).toEqual(['POST', 'DELETE']);
+  });
+
+  it('a rotation PATCHes client_secret alone, and answers the secret it wrote', async () => {
+    ak.handle((_req, res) => json(res, 200, authentikProvider({ pk: 3 })));
+    const res = await akGateway.gql('mutation { rotateOAuth2ProviderSecret(id: "3") { clientSecret provider { id } } }');
+    const { clientSecret } = res.data.rotateOAuth2ProviderSecret;
+    expect(ak.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['PATCH /api/v3/providers/oauth2/3/']);
+    expect(JSON.parse(ak.requests[0]!.body)).toEqual({ client_secret: clientSecret });
+    expect(logLines.join('\n')).not.toContain(clientSecret);
+  });
 });
