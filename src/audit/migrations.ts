@@ -38,6 +38,19 @@ export const MIGRATIONS: readonly Migration[] = [
       'create index audit_events_caller on audit_events (caller, seq)',
     ],
   },
+  {
+    version: 2,
+    name: 'rate buckets',
+    statements: [
+      // The vendors' rate limits shared by every replica: one token bucket per upstream and credential
+      // (its digest, never the credential), refilled by the database's own clock.
+      `create table rate_buckets (
+        key text primary key,
+        tokens double precision not null,
+        at timestamptz not null
+      )`,
+    ],
+  },
 ];
 
 // Any constant of this application's own: replicas that start together queue on it.
