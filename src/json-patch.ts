@@ -82,7 +82,7 @@ export function checkPatch(ops: ReadonlyArray<PatchOperation>, rules: PatchRules
 }
 
 /**
- * The RFC 6902 shape of a patch of a document that has no list of patchable paths (authentik's,
+ * The RFC 6902 shape of a patch of a document that has no list of patchable paths (one whose vendor takes partial updates,
  * checked after it is applied): pointer syntax, a value for add/replace/test, a from pointer for
  * move/copy, at most maxOps operations. Returns the operations as they will be applied.
  */

@@ -10,7 +10,7 @@ import { withoutSecrets } from './inputs.js';
 import { checkVersion, diffDocuments } from './precondition.js';
 
 /**
- * A change to a resource that its vendor takes as a JSON Patch (IdentityNow, LaunchDarkly): the
+ * A change to a resource that its vendor takes as a JSON Patch: the
  * vendor evaluates the patch atomically, so a precondition travels inside it as `test` operations
  * on what the version was computed from, and the vendor itself refuses a change made in between.
  */

@@ -12,11 +12,11 @@ import { DeletedResource, type DeletedResourceShape } from './types.js';
 
 /**
  * The four writes of a resource whose vendor takes JSON Patch and answers a create with the secret
- * it made (IdentityNow, LaunchDarkly): the JSON Patch, the typed update that becomes one, the create,
+ * it made: the JSON Patch, the typed update that becomes one, the create,
  * the delete. The vendor folder supplies its names, its spec and its REST calls.
  */
 export interface JsonPatchLifecycle<Shape> {
-  /** The resource type and what the vendor calls it in descriptions ("IdentityNow API client"). */
+  /** The resource type and what descriptions call it ("client"). */
   type: ObjectRef<Types, Shape>;
   what: string;
   resource: JsonPatchResource<Shape>;

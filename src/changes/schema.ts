@@ -3,7 +3,7 @@ import { VENDORS, type ServiceId } from '../services/index.js';
 import { ChangePlan, ChangePlans, DeletedResource, type PlannedRequest } from './types.js';
 import type { FieldChange } from './write.js';
 
-/** The upstream services by GraphQL name (IDENTITYNOW) with their ids (identitynow) as values. */
+/** The upstream services by GraphQL name (the id in capitals) with their ids as values. */
 export const UpstreamService = builder.enumType('UpstreamService', {
   description: 'An upstream vendor API the gateway serves.',
   values: Object.fromEntries(VENDORS.map((vendor) => [vendor.id.toUpperCase(), { value: vendor.id }])) as Record<

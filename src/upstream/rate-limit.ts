@@ -2,11 +2,11 @@
  * Respecting a vendor's rate limits before it refuses: requests to one upstream (with one
  * credential, the unit vendors count by) take a token from a bucket that refills at the vendor's
  * documented rate, and wait for one, within their own deadline, rather than collect 429s. Where a
- * vendor says in its answers how much of its quota is left (LaunchDarkly's X-Ratelimit-*), an
+ * vendor says in its answers how much of its quota is left (X-Ratelimit-* headers), an
  * exhausted quota holds its requests until the vendor's reset time.
  */
 
-/** A rate: `requests` per `perMs` milliseconds, as a vendor documents it (IdentityNow: 100 per 10 s). */
+/** A rate: `requests` per `perMs` milliseconds, as a vendor documents it (say 100 per 10 s). */
 export interface Rate {
   requests: number;
   perMs: number;
@@ -60,7 +60,7 @@ export interface QuotaSignal {
 }
 
 /**
- * LaunchDarkly's headers: X-Ratelimit-Global-Remaining (the account's), X-Ratelimit-Route-Remaining
+ * The X-Ratelimit-* headers: X-Ratelimit-Global-Remaining (the account's), X-Ratelimit-Route-Remaining
  * (this route's), X-Ratelimit-Reset (epoch milliseconds). A remaining of 0 holds that scope until
  * the reset; `route` names the route (the vendor's operation id).
  */
