@@ -2,7 +2,7 @@
  * Structured JSON lines on stdout. Callers pass only fields that are safe to log: no credential,
  * token, secret or Authorization value ever reaches a log call.
  */
-type Level = 'debug' | 'info' | 'warn' | 'error';
+export type Level = 'debug' | 'info' | 'warn' | 'error';
 type Fields = Record<string, unknown>;
 
 const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
