@@ -60,7 +60,7 @@ export interface UpstreamCallRecord {
 
 /** Watches the calls made for one GraphQL request: its budget of upstream calls, its log line. */
 export interface UpstreamCallObserver {
-  /** Headers every call made for the request carries (its request id). */
+  /** Headers every call made for the request carries (its request id, the caller's trace context). */
   readonly upstreamHeaders?: Readonly<Record<string, string>>;
   /** Called before a call is sent, and may throw to refuse it; the result is called with its outcome. */
   callStarted(call: UpstreamCallRecord): (status: number | undefined) => void;
