@@ -23,7 +23,7 @@ type Result = 'ok' | 'failed';
 
 /**
  * GET /ready: 200 when every check passes, 503 when any fails, with the state of each as JSON
- * (`{"ready":false,"checks":{"configuration":"ok","identitynow token":"failed"}}`). Answered before
+ * (`{"ready":false,"checks":{"configuration":"ok","audit store":"failed"}}`). Answered before
  * caller authentication, like /health. A check that starts or stops failing is logged once.
  */
 export function readiness(checks: readonly ReadinessCheck[]): Plugin {
@@ -51,21 +51,23 @@ export function readiness(checks: readonly ReadinessCheck[]): Plugin {
     return result;
   };
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    // Synchronous for every other request: a hook that returns a promise makes yoga wait a turn for it.
+    onRequest({ request, url, endResponse, fetchAPI }) {
       if (!request.url.includes(READY_PATH) || url.pathname !== READY_PATH) return;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
         return;
       }
-      const results = await Promise.all(checks.map(run));
-      const ready = results.every((result) => result === 'ok');
-      const body = { ready, checks: Object.fromEntries(checks.map((check, i) => [check.name, results[i]])) };
-      endResponse(
-        new fetchAPI.Response(JSON.stringify(body), {
-          status: ready ? 200 : 503,
-          headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-        }),
-      );
+      return Promise.all(checks.map(run)).then((results) => {
+        const ready = results.every((result) => result === 'ok');
+        const body = { ready, checks: Object.fromEntries(checks.map((check, i) => [check.name, results[i]])) };
+        endResponse(
+          new fetchAPI.Response(JSON.stringify(body), {
+            status: ready ? 200 : 503,
+            headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+          }),
+        );
+      });
     },
   };
 }

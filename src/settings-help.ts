@@ -48,7 +48,7 @@ export function readmeSettings(readme: string): Setting[] {
 /** The help text: usage, then each setting under its README section. */
 export function settingsHelp(readme: string): string {
   const lines = [
-    'oauth-gateway: a GraphQL gateway over the OAuth-management APIs of authentik, SailPoint IdentityNow and LaunchDarkly',
+    'oauth-gateway: one typed GraphQL API over OAuth-management REST APIs',
     '',
     'Usage: oauth-gateway [--help | --version]',
     '',

@@ -34,23 +34,25 @@ export function graphiqlPage(): { render: (options: GraphiQLOptions) => Promise<
   return {
     render: (options) => (page ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options))),
     plugin: {
-      async onResponse({ request, response, setResponse, fetchAPI }) {
+      // Synchronous for every other answer: a hook that returns a promise makes yoga wait a turn for it.
+      onResponse({ request, response, setResponse, fetchAPI }) {
         if (!page || request.method !== 'GET' || response.headers.get('content-type') !== 'text/html') return;
         if (new URL(request.url, 'http://localhost').pathname !== '/graphql') return;
         response.headers.set('vary', 'accept-encoding');
         const encoding = acceptedEncoding(request.headers.get('accept-encoding'));
         if (!encoding) return;
-        const body = await encode(encoding);
-        setResponse(
-          new fetchAPI.Response(body, {
-            status: response.status,
-            headers: {
-              'content-type': 'text/html; charset=utf-8',
-              'content-encoding': encoding,
-              'content-length': String(body.length),
-              vary: 'accept-encoding',
-            },
-          }),
+        return encode(encoding).then((body) =>
+          setResponse(
+            new fetchAPI.Response(body, {
+              status: response.status,
+              headers: {
+                'content-type': 'text/html; charset=utf-8',
+                'content-encoding': encoding,
+                'content-length': String(body.length),
+                vary: 'accept-encoding',
+              },
+            }),
+          ),
         );
       },
     },
