@@ -12,7 +12,9 @@
  * patch-ops, entities), --profile (the gateway runs under --cpu-prof and the top costs are printed),
  * --node-flags "<flags>" (more Node options for the gateway process, e.g. "--max-old-space-size=256"),
  * --yoga-versions <v>[,<v>] (the minimal-yoga yardstick also on these graphql-yoga releases; see yoga-versions.ts),
- * --instructions (instructions per request under valgrind's callgrind instead of load; see instructions.ts).
+ * --instructions (instructions per request under valgrind's callgrind instead of load; see instructions.ts),
+ * --gateway-only (with --instructions: the gateway alone, without the yardsticks),
+ * --gateway-env "<NAME=value>[,<NAME=value>]" (more variables for the gateway, e.g. an OTLP endpoint to measure tracing).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -65,6 +67,12 @@ const YOGA_VERSIONS = (() => {
     process.exit(2);
   }
 })();
+const GATEWAY_ENV = Object.fromEntries(
+  (option('--gateway-env') ?? '')
+    .split(',')
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 const GROUPS = new Set((option('--only') ?? (PROFILE ? 'rest' : 'rest,reference,aliases,patch-ops,entities')).split(','));
 
 /** Where the load goes: the stub itself, the gateway, or one of the yardstick servers (reference-server.ts). */
@@ -246,6 +254,7 @@ function gatewayEnv(stubOrigin: string): NodeJS.ProcessEnv {
     AUTHENTIK_TOKEN: UPSTREAM_TOKEN,
     GATEWAY_API_KEYS: GATEWAY_API_KEY,
     ...RAISED_LIMITS,
+    ...GATEWAY_ENV,
   };
 }
 
@@ -512,7 +521,9 @@ async function instructionsRun(stubOrigin: string, stamp: string): Promise<void>
     `each server under valgrind --tool=callgrind: ${counts.warmup} requests of warm-up, then ${counts.measured} counted, 32 connections\n\n`,
   );
   const targets: InstructionTarget[] = [{ name: 'the gateway', ...gatewayCommand(stubOrigin, undefined) }];
-  for (const server of REFERENCE_SERVERS) targets.push({ name: server, ...(await referenceCommand(server, stubOrigin, undefined)) });
+  for (const server of flag('--gateway-only') ? [] : REFERENCE_SERVERS) {
+    targets.push({ name: server, ...(await referenceCommand(server, stubOrigin, undefined)) });
+  }
   for (const version of YOGA_VERSIONS) {
     targets.push({ name: `minimal-yoga (graphql-yoga ${version})`, ...(await referenceCommand('minimal-yoga', stubOrigin, version)) });
   }

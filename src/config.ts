@@ -1,6 +1,7 @@
 // The only module that reads process.env: everything else receives a typed Config.
 import { auditConfig, type AuditConfig } from './audit/config.js';
 import { apiRoot, boolean, ConfigError, httpUrl, integer } from './env.js';
+import type { Level } from './log.js';
 import type { Sandbox } from './sandbox/index.js';
 import { VENDORS, type ServiceId } from './services/index.js';
 import type { VendorSettings } from './services/vendor.js';
@@ -94,9 +95,21 @@ export interface ServerLimits {
   maxConnections: number;
 }
 
+/** Where spans go when tracing is on: OTLP over HTTP (see tracingConfig). */
+export interface TracingConfig {
+  /** The traces URL itself, e.g. http://otel-collector:4318/v1/traces. */
+  endpoint: string;
+  protocol: 'http/protobuf' | 'http/json';
+}
+
 export interface Config {
   host: string;
   port: number;
+  /** Set: /metrics is served on this port alone, not on the main one. */
+  metricsPort?: number;
+  logLevel: Level;
+  /** Absent: tracing is off, and no OpenTelemetry SDK is loaded. */
+  tracing?: TracingConfig;
   server: ServerLimits;
   /** Set when no upstream is configured: start the in-memory vendor emulations and point at them. */
   sandbox: boolean;
@@ -164,9 +177,18 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('GATEWAY_HEADERS_TIMEOUT_MS may not be longer than GATEWAY_REQUEST_TIMEOUT_MS');
   }
 
+  const port = int('PORT', 4000, 0, 65535);
+  const metricsPort = get('GATEWAY_METRICS_PORT') === undefined ? undefined : int('GATEWAY_METRICS_PORT', 0, 0, 65535);
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port)
+    throw new ConfigError('GATEWAY_METRICS_PORT must differ from PORT');
+  const tracing = tracingConfig(get);
+
   return {
     host,
-    port: int('PORT', 4000, 0, 65535),
+    port,
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
+    logLevel: oneOf('LOG_LEVEL', get('LOG_LEVEL'), LOG_LEVELS, 'info'),
+    ...(tracing ? { tracing } : {}),
     server,
     sandbox,
     services,
@@ -207,6 +229,45 @@ export function loadConfig(env: Env = process.env): Config {
       .map((origin) => corsOrigin(origin)),
     audit: auditConfig(get, sandbox),
   };
+}
+
+const LOG_LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+/**
+ * Tracing from OpenTelemetry's standard variables: on when an OTLP endpoint is set (or
+ * OTEL_TRACES_EXPORTER=otlp, which means the spec's default, localhost:4318), off with none, with
+ * OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true. Decided here, with the endpoint and protocol;
+ * the SDK reads the rest of its variables itself (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
+ * OTEL_TRACES_SAMPLER[_ARG], OTEL_EXPORTER_OTLP_[TRACES_]HEADERS, _TIMEOUT, _COMPRESSION, OTEL_BSP_*).
+ */
+function tracingConfig(get: (name: string) => string | undefined): TracingConfig | undefined {
+  const disabled = boolean('OTEL_SDK_DISABLED', get('OTEL_SDK_DISABLED'), false);
+  const exporters = (get('OTEL_TRACES_EXPORTER') ?? '')
+    .split(',')
+    .map((exporter) => exporter.trim())
+    .filter((exporter) => exporter !== '');
+  const unsupported = exporters.find((exporter) => exporter !== 'otlp' && exporter !== 'none');
+  if (unsupported) throw new ConfigError(`OTEL_TRACES_EXPORTER: "${unsupported}" is not supported; use otlp or none`);
+  const tracesEndpoint = get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const baseEndpoint = get('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const protocol = get('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? get('OTEL_EXPORTER_OTLP_PROTOCOL') ?? 'http/protobuf';
+  if (disabled || exporters.includes('none')) return undefined;
+  if (tracesEndpoint === undefined && baseEndpoint === undefined && !exporters.includes('otlp')) return undefined;
+  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_PROTOCOL: "${protocol}" is not supported; use http/protobuf or http/json`);
+  }
+  // As the spec says: the traces endpoint is used as it is; the base one gets /v1/traces appended.
+  const endpoint =
+    tracesEndpoint !== undefined
+      ? httpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', tracesEndpoint)
+      : `${httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', baseEndpoint ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`;
+  return { endpoint, protocol };
 }
 
 /** The config pointed at the sandbox's emulations, with the sandbox's own throwaway credentials. */

@@ -1,3 +1,4 @@
+import type { AuditTrail } from './audit/trail.js';
 import type { Caller } from './auth/authenticator.js';
 import type { WriteJournal } from './changes/write.js';
 import type { OperationLimits } from './config.js';
@@ -27,6 +28,8 @@ export interface Context {
   caller: Caller | undefined;
   /** Shared: where every mutation's write is recorded (the audit trail). */
   journal: WriteJournal;
+  /** Shared: the audit trail as auditEvents reads it, when the gateway keeps one. */
+  audit: AuditTrail | undefined;
   /** Per request: the credentials the caller sent for it, by upstream. Never logged. */
   callerCredentials: Partial<Record<ServiceId, CallerCredential>>;
 }

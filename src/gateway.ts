@@ -1,21 +1,28 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { API_KEY_HEADER, callerAuthenticator } from './auth/authenticator.js';
 import { callerAuth, callerOf } from './auth/plugin.js';
+import { AuditTrail } from './audit/trail.js';
 import { NO_JOURNAL, type WriteJournal } from './changes/write.js';
 import type { Config } from './config.js';
 import { callerCredentials, type Context } from './context.js';
 import { EntityLoader } from './entity-loader.js';
 import { log } from './log.js';
+import { metricsPlugin } from './metrics/plugin.js';
+import { GatewayMetrics } from './metrics/registry.js';
+import { METRICS_PATH } from './metrics/server.js';
 import { csrfPrevention, PREFLIGHT_HEADERS } from './plugins/csrf-prevention.js';
 import { errorCodes } from './plugins/error-codes.js';
+import { graphiqlPage } from './plugins/graphiql-page.js';
 import { requestBody } from './plugins/request-body.js';
 import { noIntrospection } from './plugins/no-introspection.js';
 import { operationLimits } from './plugins/operation-limits.js';
 import { variableErrors } from './plugins/variable-errors.js';
+import { readiness, READY_PATH, type ReadinessCheck } from './readiness.js';
 import { schema } from './schema.js';
 import { VENDORS, type ServiceId } from './services/index.js';
-import { REQUEST_ID_HEADER, requestTrace } from './trace/plugin.js';
-import { RequestTrace, traceOf } from './trace/request-trace.js';
+import { requestTrace } from './trace/plugin.js';
+import { REQUEST_ID_HEADER, RequestTrace, traceOf } from './trace/request-trace.js';
+import type { Tracing } from './tracing/index.js';
 import { UpstreamClient } from './upstream/client.js';
 import type { Clock } from './upstream/credentials.js';
 import { UpstreamPools } from './upstream/pools.js';
@@ -60,6 +67,8 @@ function describe(args: unknown[]): string {
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, Context>;
+  /** Its Prometheus metrics (served at /metrics, or by main.ts on GATEWAY_METRICS_PORT). */
+  metrics: GatewayMetrics;
   /** Closes the upstream connection pools once their requests in flight are done; `force` cuts them. */
   close(options?: { force?: boolean }): Promise<void>;
 }
@@ -67,20 +76,37 @@ export interface Gateway {
 export interface GatewayOptions {
   /** The time source for token expiry; tests move it forward instead of waiting. */
   clock?: Clock;
-  /** Where writes are recorded; none by default. */
+  /** Where writes are recorded; none by default. An AuditTrail is also read by auditEvents and checked by /ready. */
   journal?: WriteJournal;
+  /** What /ready checks besides the configuration and the tokens the gateway obtains itself (the audit store). */
+  readinessChecks?: readonly ReadinessCheck[];
+  /** Its metrics; by default its own. */
+  metrics?: GatewayMetrics;
+  /** OpenTelemetry tracing (startTracing); off by default. */
+  tracing?: Tracing;
 }
 
 export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
   const pools = new UpstreamPools(config.upstream);
+  const metrics = options.metrics ?? new GatewayMetrics();
+  const { tracing } = options;
+  const telemetry = tracing ? [metrics.upstream, tracing.upstream] : [metrics.upstream];
   const upstreams: Context['upstreams'] = {};
+  const checks: ReadinessCheck[] = [{ name: 'configuration', check: async () => true }];
   for (const vendor of VENDORS) {
     const service = config.services[vendor.id];
-    if (service) upstreams[vendor.id] = new UpstreamClient(vendor.id, service, vendor.auth.scheme, config.upstream, pools, options.clock);
+    if (!service) continue;
+    const client = new UpstreamClient(vendor.id, service, vendor.auth.scheme, config.upstream, pools, { clock: options.clock, telemetry });
+    upstreams[vendor.id] = client;
+    if (client.tokenObtainable) checks.push({ name: `${vendor.id} token`, check: client.tokenObtainable });
   }
+  const audit = options.journal instanceof AuditTrail ? options.journal : undefined;
+  if (audit) checks.push({ name: 'audit store', check: () => audit.writable() });
+  checks.push(...(options.readinessChecks ?? []));
   const { limits } = config;
-  const journal = options.journal ?? NO_JOURNAL;
+  const journal = metrics.journal(options.journal ?? NO_JOURNAL, options.journal !== undefined);
   const healthCheckEndpoint = '/health';
+  const graphiql = graphiqlPage();
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
@@ -92,6 +118,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       trace: traceOf(request) ?? new RequestTrace(limits.maxUpstreamCalls),
       caller: callerOf(request),
       journal,
+      audit,
       entities: new EntityLoader(),
       callerCredentials: callerCredentials(request.headers, CALLER_CREDENTIAL_HEADERS),
     }),
@@ -99,10 +126,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     healthCheckEndpoint,
     landingPage: false,
     graphiql: config.graphiql ? { title: 'OAuth gateway', defaultQuery: EXAMPLE_QUERY } : false,
-    // GraphiQL's assets are served by the gateway itself, so it works where the CDN is out of reach.
-    // They are 9 MB of script (about 35 MB of memory), so they are loaded with the first page asked
-    // for, and never where GraphiQL is off (production).
-    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
+    renderGraphiQL: graphiql.render,
     logging: serverLogger,
     // Unexpected errors answer "Unexpected error." whatever NODE_ENV says; only coded errors carry their message.
     maskedErrors: { isDev: false },
@@ -127,7 +151,13 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
           }
         : false,
     plugins: [
-      requestTrace({ maxUpstreamCalls: limits.maxUpstreamCalls, healthCheckEndpoint }),
+      // First, so its span wraps everything the request does.
+      ...(tracing ? [tracing.plugin] : []),
+      requestTrace({ maxUpstreamCalls: limits.maxUpstreamCalls, probePaths: [healthCheckEndpoint, READY_PATH, METRICS_PATH] }),
+      // /metrics on the main port only when it has no port of its own; like /health and /ready, before caller authentication.
+      metricsPlugin(metrics, { graphqlEndpoint: '/graphql', ...(config.metricsPort === undefined ? { endpoint: METRICS_PATH } : {}) }),
+      readiness(checks),
+      ...(config.graphiql ? [graphiql.plugin] : []),
       csrfPrevention(),
       callerAuth(callerAuthenticator(config.auth)),
       requestBody(limits.maxBodyBytes),
@@ -140,6 +170,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
 
   return {
     yoga,
+    metrics,
     close: (closeOptions) => (closeOptions?.force ? pools.destroy() : pools.close()),
   };
 }

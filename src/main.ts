@@ -1,12 +1,15 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openAuditTrail } from './audit/trail.js';
 import { ConfigError, loadConfig, sandboxConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
 import { limitHeapGrowth } from './heap.js';
-import { log } from './log.js';
+import { configureLog, log } from './log.js';
+import { createMetricsServer } from './metrics/server.js';
 import { createHttpServer } from './server.js';
 import { startSandbox } from './sandbox/index.js';
 import { VENDORS } from './services/index.js';
+import { startTracing } from './tracing/index.js';
 
 async function main(): Promise<void> {
   limitHeapGrowth();
@@ -20,6 +23,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  configureLog({ level: config.logLevel });
 
   // The audit store is open and migrated before the first request: a write is never taken unrecorded.
   const [audit, sandbox] = await Promise.all([
@@ -28,14 +32,14 @@ async function main(): Promise<void> {
   ]);
   if (sandbox) config = sandboxConfig(config, sandbox);
 
-  const gateway = createGateway(config, { journal: audit });
+  const tracing = config.tracing ? await startTracing(config.tracing) : undefined;
+  const gateway = createGateway(config, { journal: audit, ...(tracing ? { tracing } : {}) });
   const http = createHttpServer(gateway.yoga, config.server);
   const { server } = http;
   let stopping = false;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
+  await listen(server, config.port, config.host);
+  const metricsServer = config.metricsPort === undefined ? undefined : createMetricsServer(gateway.metrics);
+  if (metricsServer) await listen(metricsServer, config.metricsPort!, config.host);
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
@@ -66,6 +70,19 @@ async function main(): Promise<void> {
   } else {
     log.warn('caller authentication is off: anyone who can reach this port may read and change OAuth clients through the gateway');
   }
+  if (!config.graphiql) log.info('GraphiQL is off (GATEWAY_GRAPHIQL; off by default with NODE_ENV=production)');
+  if (!config.introspection) log.info('introspection is off (GATEWAY_INTROSPECTION; off by default with NODE_ENV=production)');
+  if (config.production && config.graphiql) log.warn('GraphiQL is on in production (GATEWAY_GRAPHIQL=true)');
+  if (config.production && config.introspection) log.warn('introspection is on in production (GATEWAY_INTROSPECTION=true)');
+  if (tracing) log.info(`tracing: spans go to ${config.tracing!.endpoint} (OTLP ${config.tracing!.protocol})`, { ...config.tracing });
+  if (metricsServer) {
+    const metricsPort = (metricsServer.address() as AddressInfo).port;
+    log.info(`metrics on http://${host}:${metricsPort}/metrics (not on the main port)`, { metricsPort });
+  } else {
+    log.info(
+      `metrics on http://${host}:${port}/metrics, without caller authentication (GATEWAY_METRICS_PORT moves them to a port of their own)`,
+    );
+  }
   log.info(`gateway listening on http://${host}:${port}/graphql`, { port });
 
   const stop = (signal: string) => {
@@ -78,6 +95,7 @@ async function main(): Promise<void> {
       log.warn('shutdown grace period over: closing the connections still open', { inFlight: http.inFlight });
       server.closeAllConnections();
       void gateway.close({ force: true });
+      void tracing?.shutdown();
     }, config.shutdownTimeoutMs);
     force.unref();
     // Stops listening at once; each keep-alive connection closes as soon as it is idle.
@@ -88,6 +106,9 @@ async function main(): Promise<void> {
         // After the requests in flight: their writes' outcomes are recorded first.
         await audit.close();
         await sandbox?.close();
+        metricsServer?.closeAllConnections();
+        metricsServer?.close();
+        await tracing?.shutdown();
       } catch (error) {
         // The requests are answered; a pool that fails to close must not turn a clean stop into a crash.
         log.warn('closing the upstream connections failed', { error: error instanceof Error ? error.message : String(error) });
@@ -104,6 +125,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
 }
 
 main().catch((error: unknown) => {

@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor, PageInfo, pageOf, pageSize, type PageInfoSh
 import type { ServiceId } from '../services/index.js';
 import { errorText } from './database.js';
 import type { AuditEvent, AuditQuery } from './events.js';
-import { AuditTrail } from './trail.js';
+import type { AuditTrail } from './trail.js';
 
 /** The auditEvents query (scope oauth-gateway:audit, see src/auth/plugin.ts) and its types. */
 
@@ -128,6 +128,6 @@ builder.queryField('auditEvents', (t) =>
 );
 
 function trailOf(ctx: Context): AuditTrail {
-  if (ctx.journal instanceof AuditTrail) return ctx.journal;
+  if (ctx.audit) return ctx.audit;
   throw gatewayError('AUDIT_UNAVAILABLE', 'This gateway keeps no audit trail.');
 }

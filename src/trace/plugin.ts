@@ -1,16 +1,15 @@
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { log } from '../log.js';
-import { startTrace, traceOf } from './request-trace.js';
-
-export const REQUEST_ID_HEADER = 'x-request-id';
+import { REQUEST_ID_HEADER, startTrace, traceOf } from './request-trace.js';
 
 /**
  * One JSON log line per HTTP request: its id (also sent back as X-Request-Id), the caller's label,
  * the operation, the outcome, and every upstream call with its status and duration. Only these
  * fields are logged: never a header, a query, variables or a body, so no credential can get in.
+ * Probes (`probePaths`: liveness, readiness, metrics) are logged at debug level only.
  */
-export function requestTrace(options: { maxUpstreamCalls: number; healthCheckEndpoint: string }): Plugin {
+export function requestTrace(options: { maxUpstreamCalls: number; probePaths: readonly string[] }): Plugin {
   return {
     onRequest({ request }) {
       startTrace(request, options.maxUpstreamCalls);
@@ -27,6 +26,7 @@ export function requestTrace(options: { maxUpstreamCalls: number; healthCheckEnd
       const errors = (result as ExecutionResult | undefined)?.errors;
       if (trace && Array.isArray(errors)) {
         trace.errorCodes = errors.map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+        for (const error of errors) if (error.extensions?.limit) trace.limits.push(error.extensions.limit.name);
       }
     },
     onResponse({ request, response }) {
@@ -35,7 +35,9 @@ export function requestTrace(options: { maxUpstreamCalls: number; healthCheckEnd
       response.headers.set(REQUEST_ID_HEADER, trace.id);
       if (trace.noStore) response.headers.set('cache-control', 'no-store');
       const path = new URL(request.url, 'http://localhost').pathname.slice(0, 200);
-      const write = path === options.healthCheckEndpoint ? log.debug : log.info;
+      trace.path = path;
+      trace.status = response.status;
+      const write = options.probePaths.includes(path) ? log.debug : log.info;
       write('request', {
         requestId: trace.id,
         method: request.method,

@@ -3,6 +3,20 @@ import type { Caller } from '../auth/authenticator.js';
 import { limitExceeded } from '../errors.js';
 import type { UpstreamCallObserver, UpstreamCallRecord as UpstreamCall } from '../upstream/client.js';
 
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+// A caller's request id is taken when it is one token of a safe alphabet and bounded length (a UUID,
+// a ULID, hex, base64): it goes into log lines, audit events and upstream requests as it is.
+const REQUEST_ID = /^[A-Za-z0-9._:+=/-]{1,128}$/;
+
+// W3C Trace Context, version 00: a trace id and a parent id, neither all zeros, and the flags.
+const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** A well-formed `traceparent` header value (version 00). */
+export function isTraceparent(value: string): boolean {
+  return TRACEPARENT.test(value);
+}
+
 export interface UpstreamCallRecord extends UpstreamCall {
   /** Absent when the upstream never answered. */
   status?: number;
@@ -14,7 +28,12 @@ export interface UpstreamCallRecord extends UpstreamCall {
  * calls. Created when the request arrives; found again through the request object.
  */
 export class RequestTrace implements UpstreamCallObserver {
-  readonly id = randomUUID();
+  readonly id: string;
+  /**
+   * Sent with every upstream call of this request: its id, and the caller's W3C trace context (which
+   * the call's own span context replaces when tracing is on), so the upstream's traces join the caller's.
+   */
+  readonly upstreamHeaders: Readonly<Record<string, string>>;
   readonly calls: UpstreamCallRecord[] = [];
   caller?: Caller;
   operationName?: string;
@@ -22,10 +41,26 @@ export class RequestTrace implements UpstreamCallObserver {
   errorCodes: string[] = [];
   /** The answer holds a secret a create or rotate made: no cache may keep it. */
   noStore = false;
+  /** The operation limits the request went over (LimitInfo names), for the limit metrics. */
+  limits: string[] = [];
+  /** Set as the answer leaves: the path asked for and the HTTP status. */
+  path?: string;
+  status?: number;
   private readonly startedAt = performance.now();
   private callsStarted = 0;
 
-  constructor(private readonly maxUpstreamCalls: number) {}
+  constructor(
+    private readonly maxUpstreamCalls: number,
+    incoming?: Headers,
+  ) {
+    const id = incoming?.get(REQUEST_ID_HEADER);
+    this.id = id != null && REQUEST_ID.test(id) ? id : randomUUID();
+    const traceparent = incoming?.get('traceparent');
+    this.upstreamHeaders = {
+      [REQUEST_ID_HEADER]: this.id,
+      ...(traceparent != null && isTraceparent(traceparent) ? { traceparent } : {}),
+    };
+  }
 
   callStarted(call: UpstreamCall): (status: number | undefined) => void {
     // Counted when a call starts, so calls running in parallel cannot overrun the budget.
@@ -54,7 +89,7 @@ function elapsed(since: number): number {
 const traces = new WeakMap<Request, RequestTrace>();
 
 export function startTrace(request: Request, maxUpstreamCalls: number): RequestTrace {
-  const trace = new RequestTrace(maxUpstreamCalls);
+  const trace = new RequestTrace(maxUpstreamCalls, request.headers);
   traces.set(request, trace);
   return trace;
 }

@@ -9,19 +9,22 @@ import {
   authorize,
   compose,
   deadline,
+  instrument,
   observe,
   redact,
   retry,
   wire,
   type Attempted,
   type Call,
+  type CallTelemetry,
+  type RetryInfo,
   type Send,
   type UpstreamCallObserver,
 } from './policies.js';
 import type { UpstreamPools } from './pools.js';
 import type { VendorSettings } from '../services/vendor.js';
 
-export type { UpstreamCallObserver, UpstreamCallRecord } from './policies.js';
+export type { CallTelemetry, UpstreamCallObserver, UpstreamCallRecord } from './policies.js';
 
 export interface UpstreamRequest {
   /** The vendor's operation id, reported in errors and logs. */
@@ -64,24 +67,34 @@ function chains(
   limits: UpstreamLimits,
   pools: UpstreamPools,
   secrets: { configured?: string; token?: string },
+  telemetry: readonly CallTelemetry[],
 ): { call: Send; token: Send } {
-  const onRetry = (call: Call, info: { retry: number; delayMs: number; reason: string }) =>
-    log.warn('upstream call retried', { service: call.service, operation: call.operation, method: call.request.method, ...info });
+  const onRetry = (call: Call, { retry, delayMs, reason }: RetryInfo) =>
+    log.warn('upstream call retried', {
+      service: call.service,
+      operation: call.operation,
+      method: call.request.method,
+      retry,
+      delayMs,
+      reason,
+    });
   const onRenewal = (call: Call) =>
     log.info('upstream refused the token: renewed it and sending the request once more', {
       service: call.service,
       operation: call.operation,
     });
   const send = wire(pools, limits.maxResponseBytes);
+  const instruments = telemetry.map(instrument);
   return {
     call: compose(
       observe,
+      ...instruments,
       deadline(limits.timeoutMs),
       retry(limits.retry, onRetry),
       authorize(onRenewal),
       redact([secrets.configured]),
     )(send),
-    token: compose(deadline(limits.timeoutMs), retry(limits.retry, onRetry), redact([secrets.token]))(send),
+    token: compose(...instruments, deadline(limits.timeoutMs), retry(limits.retry, onRetry), redact([secrets.token]))(send),
   };
 }
 
@@ -96,6 +109,8 @@ export class UpstreamClient {
   private readonly basePath: string;
   private readonly credentials: CredentialSource;
   private readonly send: Send;
+  /** Set when the gateway obtains its own token for this upstream: resolves once one can be had. */
+  readonly tokenObtainable?: () => Promise<void>;
 
   constructor(
     readonly service: ServiceId,
@@ -103,19 +118,26 @@ export class UpstreamClient {
     private readonly scheme: AuthScheme,
     private readonly limits: UpstreamLimits,
     pools: UpstreamPools,
-    clock: Clock = systemClock,
+    options: { clock?: Clock; telemetry?: readonly CallTelemetry[] } = {},
   ) {
     this.settings = config.settings ?? {};
     const url = new URL(config.url);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
     const { credential } = config;
-    const { call, token } = chains(limits, pools, {
-      ...(credential.kind === 'static' ? { configured: credential.secret } : {}),
-      ...(credential.kind === 'clientCredentials' ? { token: credential.clientSecret } : {}),
-    });
+    const { call, token } = chains(
+      limits,
+      pools,
+      {
+        ...(credential.kind === 'static' ? { configured: credential.secret } : {}),
+        ...(credential.kind === 'clientCredentials' ? { token: credential.clientSecret } : {}),
+      },
+      options.telemetry ?? [],
+    );
     this.send = call;
-    this.credentials = credentialSource(service, config.credential, scheme, token, clock);
+    this.credentials = credentialSource(service, config.credential, scheme, token, options.clock ?? systemClock);
+    const source = this.credentials;
+    if (source.obtainable) this.tokenObtainable = () => source.obtainable!();
   }
 
   /**
@@ -128,7 +150,7 @@ export class UpstreamClient {
   }
 
   private async call(req: UpstreamRequest, credentials: CredentialSource, observer: UpstreamCallObserver): Promise<UpstreamResponse> {
-    const headers: Record<string, string> = { ...req.headers, accept: 'application/json' };
+    const headers: Record<string, string> = { ...req.headers, ...observer.upstreamHeaders, accept: 'application/json' };
     let body: string | undefined;
     if (req.body !== undefined) {
       body = JSON.stringify(req.body);

@@ -19,6 +19,8 @@ export interface CredentialSource {
   readonly renewable: boolean;
   /** Drops a cached token the upstream refused, so the next call fetches a new one. */
   invalidate(rejected: Presented): void;
+  /** For a token the gateway obtains itself: resolves when one can be had, throws the reason when not. */
+  obtainable?(): Promise<void>;
 }
 
 export interface Clock {
@@ -64,12 +66,16 @@ export function fixedCredential(secret: string, scheme: AuthScheme): CredentialS
 const EXPIRY_MARGIN_MS = 60_000;
 // Assumed when the token endpoint does not say how long its token lives.
 const DEFAULT_LIFETIME_S = 300;
+// After a failed readiness check, the next one answers the same failure for this long instead of
+// asking the token endpoint again: probes come every few seconds from every kubelet.
+const OBTAINABLE_RECHECK_MS = 30_000;
 
 /** OAuth 2.0 client credentials grant: one token request shared by every concurrent caller. */
 class ClientCredentialsToken implements CredentialSource {
   readonly renewable = true;
   private token?: { presented: Presented; renewAt: number };
   private pending?: Promise<Presented>;
+  private failure?: { at: number; error: unknown };
 
   constructor(
     private readonly service: ServiceId,
@@ -88,6 +94,20 @@ class ClientCredentialsToken implements CredentialSource {
 
   invalidate(rejected: Presented): void {
     if (this.token?.presented.secret === rejected.secret) this.token = undefined;
+  }
+
+  /** A token in hand is enough; otherwise one is fetched (and kept for the calls), at most once per OBTAINABLE_RECHECK_MS after a failure. */
+  async obtainable(): Promise<void> {
+    const now = this.clock.now();
+    if (this.token && now < this.token.renewAt) return;
+    if (this.failure && now - this.failure.at < OBTAINABLE_RECHECK_MS) throw this.failure.error;
+    try {
+      await this.current();
+      this.failure = undefined;
+    } catch (error) {
+      this.failure = { at: this.clock.now(), error };
+      throw error;
+    }
   }
 
   private async fetchToken(): Promise<Presented> {

@@ -10,8 +10,9 @@ import { decide } from './retry.js';
 
 /**
  * The upstream call as small policies, each wrapping the next (undici's `compose` shape): the
- * observer of the GraphQL request, the deadline, the retry decision, the credential and its renewal,
- * redaction, and the wire. Each policy knows one thing; the client composes them once.
+ * observer of the GraphQL request, the telemetry (metrics, trace span), the deadline, the retry
+ * decision, the credential and its renewal, redaction, and the wire. Each policy knows one thing; the
+ * client composes them once.
  */
 
 /** One upstream call on its way through the policies. */
@@ -41,6 +42,8 @@ export interface Call {
   readonly secretMembers?: readonly string[];
   /** Set when the answer came from another call's (a coalesced or cached read): no upstream call of its own. */
   shared?: boolean;
+  /** Set by `instrument`: the telemetry following this call, told of its retries and renewal. */
+  probes?: readonly CallProbe[];
 }
 
 export interface Attempted {
@@ -66,6 +69,8 @@ export interface UpstreamCallRecord {
 
 /** Watches the calls made for one GraphQL request: its budget of upstream calls, its log line. */
 export interface UpstreamCallObserver {
+  /** Headers every call made for the request carries (its request id, the caller's trace context). */
+  readonly upstreamHeaders?: Readonly<Record<string, string>>;
   /** Called before a call is sent, and may throw to refuse it; the result is called with its outcome. */
   callStarted(call: UpstreamCallRecord): (status: number | undefined) => void;
 }
@@ -84,6 +89,54 @@ export const observe: Policy = (next) => async (call) => {
   }
 };
 
+/**
+ * Follows each upstream call from outside its retries, so what it sees is the call as the GraphQL
+ * request made it: one start, one end, the time in between (queueing, backoff and every attempt
+ * included), and each retry and token renewal on the way.
+ */
+export interface CallTelemetry {
+  start(call: Call): CallProbe;
+}
+
+export interface CallProbe {
+  /** Sent with every attempt of the call (a trace context). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Runs the call; a probe with a context runs it within (so a token request it causes is its child). */
+  within?<T>(run: () => Promise<T>): Promise<T>;
+  retried?(info: RetryInfo): void;
+  renewed?(): void;
+  /** `attempted` is undefined when the call threw (its credential could not be had). */
+  ended(call: Call, attempted: Attempted | undefined): void;
+}
+
+export interface RetryInfo {
+  /** The retry about to be made: 1 for the second attempt. */
+  retry: number;
+  delayMs: number;
+  reason: string;
+  /** What the attempt that failed got. */
+  exchange: Exchange;
+}
+
+/** Hands the call to a telemetry probe for its whole life, retries included. */
+export function instrument(telemetry: CallTelemetry): Policy {
+  return (next) => async (call) => {
+    const probe = telemetry.start(call);
+    const probed: Call = {
+      ...call,
+      probes: call.probes ? [...call.probes, probe] : [probe],
+      request: probe.headers ? { ...call.request, headers: { ...call.request.headers, ...probe.headers } } : call.request,
+    };
+    let attempted: Attempted | undefined;
+    try {
+      attempted = probe.within ? await probe.within(() => next(probed)) : await next(probed);
+      return attempted;
+    } finally {
+      probe.ended(probed, attempted);
+    }
+  };
+}
+
 // The share of the deadline a write keeps for its answer: written later than this, it would most
 // likely time out, and a timed-out write leaves the caller not knowing whether it was applied.
 const WRITE_ANSWER_SHARE = 0.1;
@@ -100,10 +153,7 @@ export function deadline(timeoutMs: number, now: () => number = Date.now): Polic
 }
 
 /** Tries again when `decide` allows it; see retry.ts for when that is. */
-export function retry(
-  policy: RetryPolicy,
-  onRetry: (call: Call, info: { retry: number; delayMs: number; reason: string }) => void,
-): Policy {
+export function retry(policy: RetryPolicy, onRetry: (call: Call, info: RetryInfo) => void): Policy {
   return (next) => async (call) => {
     for (;;) {
       const attempted = await next(call);
@@ -114,7 +164,9 @@ export function retry(
       });
       if (!decision.retry) return decision.retryAfterMs === undefined ? attempted : { ...attempted, retryAfterMs: decision.retryAfterMs };
       call.retries += 1;
-      onRetry(call, { retry: call.retries, delayMs: decision.delayMs, reason: decision.reason });
+      const info: RetryInfo = { retry: call.retries, delayMs: decision.delayMs, reason: decision.reason, exchange: attempted.exchange };
+      onRetry(call, info);
+      if (call.probes) for (const probe of call.probes) probe.retried?.(info);
       if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
     }
   };
@@ -142,6 +194,7 @@ export function authorize(onRenewal: (call: Call) => void): Policy {
       source.invalidate(call.presented!);
       call.renewed = true;
       onRenewal(call);
+      if (call.probes) for (const probe of call.probes) probe.renewed?.();
       attempted = await send();
       if (refused()) source.invalidate(call.presented!);
     }

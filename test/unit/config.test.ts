@@ -20,6 +20,7 @@ describe('loadConfig: defaults', () => {
     expect(config).toStrictEqual({
       host: '127.0.0.1',
       port: 4000,
+      logLevel: 'info',
       server: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1024 },
       sandbox: true,
       services: {},
