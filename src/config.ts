@@ -3,7 +3,7 @@ import { auditConfig, type AuditConfig } from './audit/config.js';
 import { apiRoot, boolean, ConfigError, httpUrl, integer } from './env.js';
 import type { Sandbox } from './sandbox/index.js';
 import { VENDORS, type ServiceId } from './services/index.js';
-import type { VendorSettings } from './services/vendor.js';
+import type { SandboxSeed, VendorSettings } from './services/vendor.js';
 
 export type { ServiceId } from './services/index.js';
 export { ConfigError } from './env.js';
@@ -74,8 +74,15 @@ export interface OperationLimits {
   maxDepth: number;
   maxAliases: number;
   maxTokens: number;
-  /** Upstream requests one GraphQL operation may cause (each root field counts as one up front). */
+  /**
+   * Upstream requests one GraphQL operation may cause (each root field counts as one up front),
+   * besides the list pages and entity references below, which have bounds of their own.
+   */
   maxUpstreamCalls: number;
+  /** Pages one reading of a vendor's whole list may take (the inventory follows each vendor's paging to its end). */
+  maxListPages: number;
+  /** Entity references (`_entities` representations) one operation may fetch, one upstream call each. */
+  maxEntities: number;
   maxPatchOps: number;
   maxBodyBytes: number;
   /** Longest string accepted anywhere in a query or its variables. */
@@ -103,6 +110,8 @@ export interface Config {
   services: Partial<Record<ServiceId, ServiceConfig>>;
   /** Each vendor's own settings, configured or not (the sandbox reads them too). */
   vendorSettings: Partial<Record<ServiceId, VendorSettings>>;
+  /** What the sandbox seeds beside its samples. */
+  sandboxSeed: SandboxSeed;
   upstream: UpstreamLimits;
   /** How long in-flight requests may run after SIGTERM/SIGINT before their connections are cut. */
   shutdownTimeoutMs: number;
@@ -171,6 +180,7 @@ export function loadConfig(env: Env = process.env): Config {
     sandbox,
     services,
     vendorSettings,
+    sandboxSeed: { extraApplications: int('SANDBOX_EXTRA_APPLICATIONS', 0, 0, 10_000) },
     upstream: {
       timeoutMs: int('UPSTREAM_TIMEOUT_MS', 10_000, 1, 300_000),
       connectTimeoutMs: int('UPSTREAM_CONNECT_TIMEOUT_MS', 3_000, 1, 60_000),
@@ -193,6 +203,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxAliases: int('GATEWAY_MAX_ALIASES', 15, 0, 1000),
       maxTokens: int('GATEWAY_MAX_TOKENS', 1000, 50, 100_000),
       maxUpstreamCalls: int('GATEWAY_MAX_UPSTREAM_CALLS', 10, 1, 1000),
+      maxListPages: int('GATEWAY_MAX_LIST_PAGES', 50, 1, 10_000),
+      maxEntities: int('GATEWAY_MAX_ENTITIES', 100, 1, 10_000),
       maxPatchOps: int('GATEWAY_MAX_PATCH_OPS', 100, 1, 10_000),
       maxBodyBytes: int('GATEWAY_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
       maxStringLength: int('GATEWAY_MAX_STRING_LENGTH', 10_000, 100, 10_000_000),

@@ -4,13 +4,14 @@ import { callerAuth, callerOf } from './auth/plugin.js';
 import { NO_JOURNAL, type WriteJournal } from './changes/write.js';
 import type { Config } from './config.js';
 import { callerCredentials, type Context } from './context.js';
-import { EntityLoader } from './entity-loader.js';
+import { entityBudget, EntityLoader } from './entity-loader.js';
 import { log } from './log.js';
 import { csrfPrevention, PREFLIGHT_HEADERS } from './plugins/csrf-prevention.js';
 import { errorCodes } from './plugins/error-codes.js';
 import { requestBody } from './plugins/request-body.js';
 import { noIntrospection } from './plugins/no-introspection.js';
 import { operationLimits } from './plugins/operation-limits.js';
+import { partialResults } from './plugins/partial-results.js';
 import { variableErrors } from './plugins/variable-errors.js';
 import { schema } from './schema.js';
 import { VENDORS, type ServiceId } from './services/index.js';
@@ -85,16 +86,21 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     // The clients are shared; the trace, the entity loader and the caller's own upstream credentials belong to this request alone.
-    context: ({ request }): Context => ({
-      upstreams,
-      limits,
-      readBackTimeoutMs: config.upstream.readBackTimeoutMs,
-      trace: traceOf(request) ?? new RequestTrace(limits.maxUpstreamCalls),
-      caller: callerOf(request),
-      journal,
-      entities: new EntityLoader(),
-      callerCredentials: callerCredentials(request.headers, CALLER_CREDENTIAL_HEADERS),
-    }),
+    context: ({ request }): Context => {
+      const trace = traceOf(request) ?? new RequestTrace(limits.maxUpstreamCalls);
+      const context: Context = {
+        upstreams,
+        limits,
+        readBackTimeoutMs: config.upstream.readBackTimeoutMs,
+        trace,
+        calls: trace,
+        caller: callerOf(request),
+        journal,
+        entities: new EntityLoader(() => ({ ...context, calls: entityBudget(trace, limits.maxEntities) })),
+        callerCredentials: callerCredentials(request.headers, CALLER_CREDENTIAL_HEADERS),
+      };
+      return context;
+    },
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint,
     landingPage: false,
@@ -134,6 +140,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       operationLimits(limits),
       ...(config.introspection ? [] : [noIntrospection()]),
       variableErrors(),
+      partialResults(),
       errorCodes({ suggestions: config.introspection }),
     ],
   });

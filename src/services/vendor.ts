@@ -1,5 +1,6 @@
 import type { Credential } from '../config.js';
 import type { EnvReader } from '../env.js';
+import type { ApplicationList } from '../inventory/application.js';
 import type { AuthScheme } from '../upstream/credentials.js';
 
 /** A vendor's own settings, read from its own variables by its definition; only its folder reads what they hold. */
@@ -35,7 +36,15 @@ export interface VendorDefinition<Id extends string = string> {
    */
   settings?(env: EnvReader): VendorSettings;
   /** Starts the sandbox's emulation with a fresh seed and a fresh credential, as the vendor's settings say. */
-  sandbox(settings: VendorSettings): Promise<SandboxedVendor>;
+  sandbox(settings: VendorSettings, seed: SandboxSeed): Promise<SandboxedVendor>;
+  /** Its OAuth application types, for the inventory across vendors (oauthApplications). */
+  readonly applications: readonly ApplicationList[];
+}
+
+/** What the sandbox seeds beside each vendor's sample resources. */
+export interface SandboxSeed {
+  /** Generated OAuth applications per resource type (SANDBOX_EXTRA_APPLICATIONS): enough to page through. */
+  readonly extraApplications: number;
 }
 
 /** Keeps the literal type of `id`, so the registry can derive the ServiceId union. */

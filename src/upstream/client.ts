@@ -92,7 +92,8 @@ function chains(
 export class UpstreamClient {
   /** The vendor's own settings, for its code to read (VendorDefinition.settings). */
   readonly settings: VendorSettings;
-  private readonly origin: string;
+  /** The API root's origin (scheme, host, port): where the vendor's own relative URLs point. */
+  readonly origin: string;
   private readonly basePath: string;
   private readonly credentials: CredentialSource;
   private readonly send: Send;

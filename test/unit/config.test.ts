@@ -25,6 +25,7 @@ describe('loadConfig: defaults', () => {
       services: {},
       // The sandbox emulates the newer of the two authentik releases; AUTHENTIK_API_VERSION unset: the gateway asks.
       vendorSettings: { authentik: { sandboxRelease: { name: '2026.2.0', key: 20260200 } } },
+      sandboxSeed: { extraApplications: 0 },
       upstream: {
         timeoutMs: 10_000,
         connectTimeoutMs: 3_000,
@@ -43,6 +44,8 @@ describe('loadConfig: defaults', () => {
         maxAliases: 15,
         maxTokens: 1000,
         maxUpstreamCalls: 10,
+        maxListPages: 50,
+        maxEntities: 100,
         maxPatchOps: 100,
         maxBodyBytes: 1_048_576,
         maxStringLength: 10_000,
@@ -75,6 +78,9 @@ const INTEGERS: Array<[string, number, number, (c: Config) => number, number]> =
   ['GATEWAY_MAX_ALIASES', 0, 1000, (c) => c.limits.maxAliases, 1],
   ['GATEWAY_MAX_TOKENS', 50, 100_000, (c) => c.limits.maxTokens, 1],
   ['GATEWAY_MAX_UPSTREAM_CALLS', 1, 1000, (c) => c.limits.maxUpstreamCalls, 1],
+  ['GATEWAY_MAX_LIST_PAGES', 1, 10_000, (c) => c.limits.maxListPages, 1],
+  ['GATEWAY_MAX_ENTITIES', 1, 10_000, (c) => c.limits.maxEntities, 1],
+  ['SANDBOX_EXTRA_APPLICATIONS', 0, 10_000, (c) => c.sandboxSeed.extraApplications, 1],
   ['GATEWAY_MAX_PATCH_OPS', 1, 10_000, (c) => c.limits.maxPatchOps, 1],
   ['GATEWAY_MAX_BODY_BYTES', 1024, 100 * 1024 * 1024, (c) => c.limits.maxBodyBytes, 1],
   ['GATEWAY_MAX_STRING_LENGTH', 100, 10_000_000, (c) => c.limits.maxStringLength, 1],

@@ -3,6 +3,7 @@ import { defineVendor, staticCredential } from '../vendor.js';
 import { startSandbox } from './sandbox.js';
 // The schema modules: importing them adds the vendor's types, queries and mutations to the builder.
 import './oauth-client.js';
+import { identityNowClients } from './inventory.js';
 
 /** SailPoint Identity Security Cloud (IdentityNow), beta API. */
 export const identitynow = defineVendor({
@@ -20,5 +21,6 @@ export const identitynow = defineVendor({
     const tokenUrl = env('IDENTITYNOW_TOKEN_URL') ?? `${new URL(apiRoot).origin}/oauth/token`;
     return { kind: 'clientCredentials', clientId, clientSecret, tokenUrl: httpUrl('IDENTITYNOW_TOKEN_URL', tokenUrl) };
   },
-  sandbox: startSandbox,
+  sandbox: (_settings, seed) => startSandbox(seed.extraApplications),
+  applications: [identityNowClients],
 });
