@@ -4,7 +4,8 @@ import { apiRoot, boolean, ConfigError, httpUrl, integer } from './env.js';
 import type { Level } from './log.js';
 import type { Sandbox } from './sandbox/index.js';
 import { VENDORS, type ServiceId } from './services/index.js';
-import type { VendorSettings } from './services/vendor.js';
+import type { SandboxSeed, VendorSettings } from './services/vendor.js';
+import { parseRate, type Rate } from './upstream/rate-limit.js';
 
 export type { ServiceId } from './services/index.js';
 export { ConfigError } from './env.js';
@@ -20,6 +21,8 @@ export interface ServiceConfig {
   credential: Credential;
   /** The vendor's own settings (its definition's `settings`). */
   settings?: VendorSettings;
+  /** Requests per credential the gateway sends at most (<PREFIX>_RATE_LIMIT, by default what the vendor documents). */
+  rate?: Rate;
 }
 
 export interface UpstreamLimits {
@@ -37,6 +40,12 @@ export interface UpstreamLimits {
   /** Deadline of reading a resource back after a write that failed in doubt. */
   readBackTimeoutMs: number;
   retry: RetryPolicy;
+  /** Concurrent identical reads share one upstream call. */
+  coalesceReads: boolean;
+  /** How long a read's answer may serve the same read again; 0: no cache. */
+  cacheTtlMs: number;
+  /** Answers the read cache keeps at most, per upstream. */
+  cacheMaxEntries: number;
 }
 
 export interface RetryPolicy {
@@ -75,8 +84,15 @@ export interface OperationLimits {
   maxDepth: number;
   maxAliases: number;
   maxTokens: number;
-  /** Upstream requests one GraphQL operation may cause (each root field counts as one up front). */
+  /**
+   * Upstream requests one GraphQL operation may cause (each root field counts as one up front),
+   * besides the list pages and entity references below, which have bounds of their own.
+   */
   maxUpstreamCalls: number;
+  /** Pages one reading of a vendor's whole list may take (the inventory follows each vendor's paging to its end). */
+  maxListPages: number;
+  /** Entity references (`_entities` representations) one operation may fetch, one upstream call each. */
+  maxEntities: number;
   maxPatchOps: number;
   maxBodyBytes: number;
   /** Longest string accepted anywhere in a query or its variables. */
@@ -116,6 +132,10 @@ export interface Config {
   services: Partial<Record<ServiceId, ServiceConfig>>;
   /** Each vendor's own settings, configured or not (the sandbox reads them too). */
   vendorSettings: Partial<Record<ServiceId, VendorSettings>>;
+  /** The rate limits set explicitly (<PREFIX>_RATE_LIMIT), the only ones the sandbox applies: its emulations have no quota. */
+  explicitRates: Partial<Record<ServiceId, Rate>>;
+  /** What the sandbox seeds beside its samples. */
+  sandboxSeed: SandboxSeed;
   upstream: UpstreamLimits;
   /** How long in-flight requests may run after SIGTERM/SIGINT before their connections are cut. */
   shutdownTimeoutMs: number;
@@ -142,16 +162,26 @@ export function loadConfig(env: Env = process.env): Config {
 
   const services: Partial<Record<ServiceId, ServiceConfig>> = {};
   const vendorSettings: Partial<Record<ServiceId, VendorSettings>> = {};
+  const explicitRates: Partial<Record<ServiceId, Rate>> = {};
   for (const vendor of VENDORS) {
     const settings = vendor.settings?.(get);
     if (settings) vendorSettings[vendor.id] = settings;
+    const rateName = `${vendor.envPrefix}_RATE_LIMIT`;
+    const explicit = get(rateName);
+    const rate = rateSetting(rateName, explicit ?? vendor.quota?.rate ?? 'off');
+    if (explicit !== undefined && rate) explicitRates[vendor.id] = rate;
     const name = `${vendor.envPrefix}_URL`;
     const url = get(name);
     // A vendor with one public API root is configured by its credential alone.
     const configured = url !== undefined || (vendor.defaultUrl !== undefined && vendor.credential(get, vendor.defaultUrl).kind !== 'none');
     if (!configured) continue;
     const root = apiRoot(name, url ?? vendor.defaultUrl!);
-    services[vendor.id] = { url: root, credential: vendor.credential(get, root), ...(settings ? { settings } : {}) };
+    services[vendor.id] = {
+      url: root,
+      credential: vendor.credential(get, root),
+      ...(settings ? { settings } : {}),
+      ...(rate ? { rate } : {}),
+    };
   }
 
   const host = get('HOST') ?? '127.0.0.1';
@@ -193,6 +223,8 @@ export function loadConfig(env: Env = process.env): Config {
     sandbox,
     services,
     vendorSettings,
+    explicitRates,
+    sandboxSeed: { extraApplications: int('SANDBOX_EXTRA_APPLICATIONS', 0, 0, 10_000) },
     upstream: {
       timeoutMs: int('UPSTREAM_TIMEOUT_MS', 10_000, 1, 300_000),
       connectTimeoutMs: int('UPSTREAM_CONNECT_TIMEOUT_MS', 3_000, 1, 60_000),
@@ -206,6 +238,9 @@ export function loadConfig(env: Env = process.env): Config {
         backoffMs: int('UPSTREAM_RETRY_BACKOFF_MS', 200, 0, 60_000),
         maxRetryAfterMs: 1000 * int('UPSTREAM_MAX_RETRY_AFTER_SECONDS', 5, 0, 3600),
       },
+      coalesceReads: boolean('UPSTREAM_COALESCE_READS', get('UPSTREAM_COALESCE_READS'), true),
+      cacheTtlMs: int('UPSTREAM_CACHE_TTL_MS', 0, 0, 3_600_000),
+      cacheMaxEntries: int('UPSTREAM_CACHE_MAX_ENTRIES', 1000, 1, 1_000_000),
     },
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     production,
@@ -215,6 +250,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxAliases: int('GATEWAY_MAX_ALIASES', 15, 0, 1000),
       maxTokens: int('GATEWAY_MAX_TOKENS', 1000, 50, 100_000),
       maxUpstreamCalls: int('GATEWAY_MAX_UPSTREAM_CALLS', 10, 1, 1000),
+      maxListPages: int('GATEWAY_MAX_LIST_PAGES', 50, 1, 10_000),
+      maxEntities: int('GATEWAY_MAX_ENTITIES', 100, 1, 10_000),
       maxPatchOps: int('GATEWAY_MAX_PATCH_OPS', 100, 1, 10_000),
       maxBodyBytes: int('GATEWAY_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
       maxStringLength: int('GATEWAY_MAX_STRING_LENGTH', 10_000, 100, 10_000_000),
@@ -270,16 +307,29 @@ function tracingConfig(get: (name: string) => string | undefined): TracingConfig
   return { endpoint, protocol };
 }
 
+/** `<PREFIX>_RATE_LIMIT`: a rate such as `100/10s`, or `off`. */
+function rateSetting(name: string, value: string): Rate | undefined {
+  if (value.toLowerCase() === 'off') return undefined;
+  const rate = parseRate(value);
+  if (!rate)
+    throw new ConfigError(
+      `${name} must be a rate such as 100/10s, 5/s or 600/1m (requests per ms, s or m), or off; got ${JSON.stringify(value)}`,
+    );
+  return rate;
+}
+
 /** The config pointed at the sandbox's emulations, with the sandbox's own throwaway credentials. */
 export function sandboxConfig(config: Config, sandbox: Sandbox): Config {
   const services: Config['services'] = {};
   for (const vendor of VENDORS) {
     const emulation = sandbox.services[vendor.id];
     const settings = config.vendorSettings[vendor.id];
+    const rate = config.explicitRates[vendor.id];
     services[vendor.id] = {
       url: emulation.url,
       credential: { kind: 'static', secret: emulation.secret },
       ...(settings ? { settings } : {}),
+      ...(rate ? { rate } : {}),
     };
   }
   return { ...config, services };

@@ -6,7 +6,7 @@ import type { EntityLoader } from './entity-loader.js';
 import { gatewayError } from './errors.js';
 import type { ServiceId } from './services/index.js';
 import type { RequestTrace } from './trace/request-trace.js';
-import type { Upstream, UpstreamClient } from './upstream/client.js';
+import type { Upstream, UpstreamCallObserver, UpstreamClient } from './upstream/client.js';
 
 /** A credential a caller sent for one upstream, and the header it came in (for messages). */
 export interface CallerCredential {
@@ -24,6 +24,11 @@ export interface Context {
   /** How long reading a resource back after a write in doubt may take. */
   readBackTimeoutMs: number;
   trace: RequestTrace;
+  /**
+   * The budget this part of the request's work counts its upstream calls against: the trace's
+   * (the operation's own) unless the work has its own bound (a list walk, the entity references).
+   */
+  calls: UpstreamCallObserver;
   /** Who sent the request; undefined only when authentication did not run, which the scope check refuses. */
   caller: Caller | undefined;
   /** Shared: where every mutation's write is recorded (the audit trail). */
@@ -53,7 +58,7 @@ export function callerCredentials(request: Headers, headers: ReadonlyArray<reado
 
 /**
  * The client of one upstream for this request: with the caller's own credential if it sent one, and
- * counting its calls against the request's budget. UPSTREAM_NOT_CONFIGURED without an API root.
+ * counting its calls against `ctx.calls`. UPSTREAM_NOT_CONFIGURED without an API root.
  */
 export function upstreamOf(ctx: Context, service: ServiceId, operation: string): Upstream {
   const client = ctx.upstreams[service];
@@ -62,8 +67,10 @@ export function upstreamOf(ctx: Context, service: ServiceId, operation: string):
       upstream: { service, operation },
     });
   }
+  // A mutation's reads decide its preconditions and its outcome: they see the upstream as it is now.
+  const fresh = ctx.trace.operationType === 'mutation';
   const own = ctx.callerCredentials[service];
-  if (own === undefined) return client.forRequest(ctx.trace);
+  if (own === undefined) return client.forRequest(ctx.calls, undefined, fresh);
   // Checked here rather than by the HTTP client, so a malformed value is the caller's error and is never sent.
   if (!CREDENTIAL_VALUE.test(own.secret)) {
     throw gatewayError(
@@ -72,5 +79,5 @@ export function upstreamOf(ctx: Context, service: ServiceId, operation: string):
       { upstream: { service, operation } },
     );
   }
-  return client.forRequest(ctx.trace, own.secret);
+  return client.forRequest(ctx.calls, own.secret, fresh);
 }

@@ -58,7 +58,7 @@ export type WriteOutcomeCode = 'APPLIED' | 'NOT_APPLIED' | 'UNKNOWN';
 
 /** Which operation limit a refused request went over (see Config['limits']). */
 export interface LimitInfo {
-  name: 'depth' | 'aliases' | 'tokens' | 'upstreamCalls' | 'stringLength' | 'nesting';
+  name: 'depth' | 'aliases' | 'tokens' | 'upstreamCalls' | 'listPages' | 'entities' | 'stringLength' | 'nesting';
   max: number;
 }
 
@@ -88,10 +88,14 @@ export function badUserInput(fieldErrors: FieldError[]): GraphQLError {
   return gatewayError('BAD_USER_INPUT', message, { fieldErrors });
 }
 
-/** A request over one of the operation limits: the caller's input, refused before any upstream call. */
-export function limitExceeded(limit: LimitInfo, message: string, field?: string): GraphQLError {
+/**
+ * A request over one of the operation limits: the caller's input, refused before the call it would
+ * have cost. `upstream` names the upstream the refused call was meant for.
+ */
+export function limitExceeded(limit: LimitInfo, message: string, field?: string, upstream?: UpstreamInfo): GraphQLError {
   const extensions: GraphQLError['extensions'] = { code: 'BAD_USER_INPUT', limit };
   if (field !== undefined) extensions.fieldErrors = [{ field, messages: [message] }];
+  if (upstream !== undefined) extensions.upstream = upstream;
   return new GraphQLError(message, { extensions });
 }
 
@@ -131,6 +135,18 @@ export function rewritten(error: GraphQLError, message: string, extensions: Grap
     path: error.path,
     originalError: error.originalError,
     extensions: { ...error.extensions, ...extensions },
+  });
+}
+
+/** The same error at `path` of the response: for an error reported beside a field's data rather than instead of it. */
+export function locatedAt(error: GraphQLError, path: ReadonlyArray<string | number>): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path,
+    originalError: error.originalError,
+    extensions: error.extensions,
   });
 }
 

@@ -5,7 +5,7 @@ import { AuditTrail } from './audit/trail.js';
 import { NO_JOURNAL, type WriteJournal } from './changes/write.js';
 import type { Config } from './config.js';
 import { callerCredentials, type Context } from './context.js';
-import { EntityLoader } from './entity-loader.js';
+import { entityBudget, EntityLoader } from './entity-loader.js';
 import { log } from './log.js';
 import { metricsPlugin } from './metrics/plugin.js';
 import { GatewayMetrics } from './metrics/registry.js';
@@ -16,6 +16,7 @@ import { graphiqlPage } from './plugins/graphiql-page.js';
 import { requestBody } from './plugins/request-body.js';
 import { noIntrospection } from './plugins/no-introspection.js';
 import { operationLimits } from './plugins/operation-limits.js';
+import { partialResults } from './plugins/partial-results.js';
 import { variableErrors } from './plugins/variable-errors.js';
 import { readiness, READY_PATH, type ReadinessCheck } from './readiness.js';
 import { schema } from './schema.js';
@@ -92,15 +93,23 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const { tracing } = options;
   const telemetry = tracing ? [metrics.upstream, tracing.upstream] : [metrics.upstream];
   const upstreams: Context['upstreams'] = {};
+  const audit = options.journal instanceof AuditTrail ? options.journal : undefined;
   const checks: ReadinessCheck[] = [{ name: 'configuration', check: async () => true }];
   for (const vendor of VENDORS) {
     const service = config.services[vendor.id];
     if (!service) continue;
-    const client = new UpstreamClient(vendor.id, service, vendor.auth.scheme, config.upstream, pools, { clock: options.clock, telemetry });
+    const client = new UpstreamClient(vendor.id, service, vendor.auth.scheme, config.upstream, pools, {
+      clock: options.clock,
+      telemetry,
+      sharing: {
+        secretMembers: vendor.secretMembers,
+        ...(vendor.quota?.signals ? { quotaSignals: vendor.quota.signals } : {}),
+        ...(audit?.rateTokens ? { rateTokens: audit.rateTokens } : {}),
+      },
+    });
     upstreams[vendor.id] = client;
     if (client.tokenObtainable) checks.push({ name: `${vendor.id} token`, check: client.tokenObtainable });
   }
-  const audit = options.journal instanceof AuditTrail ? options.journal : undefined;
   if (audit) checks.push({ name: 'audit store', check: () => audit.writable() });
   checks.push(...(options.readinessChecks ?? []));
   const { limits } = config;
@@ -111,17 +120,22 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     // The clients are shared; the trace, the entity loader and the caller's own upstream credentials belong to this request alone.
-    context: ({ request }): Context => ({
-      upstreams,
-      limits,
-      readBackTimeoutMs: config.upstream.readBackTimeoutMs,
-      trace: traceOf(request) ?? new RequestTrace(limits.maxUpstreamCalls),
-      caller: callerOf(request),
-      journal,
-      audit,
-      entities: new EntityLoader(),
-      callerCredentials: callerCredentials(request.headers, CALLER_CREDENTIAL_HEADERS),
-    }),
+    context: ({ request }): Context => {
+      const trace = traceOf(request) ?? new RequestTrace(limits.maxUpstreamCalls);
+      const context: Context = {
+        upstreams,
+        limits,
+        readBackTimeoutMs: config.upstream.readBackTimeoutMs,
+        trace,
+        calls: trace,
+        caller: callerOf(request),
+        journal,
+        audit,
+        entities: new EntityLoader(() => ({ ...context, calls: entityBudget(trace, limits.maxEntities) })),
+        callerCredentials: callerCredentials(request.headers, CALLER_CREDENTIAL_HEADERS),
+      };
+      return context;
+    },
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint,
     landingPage: false,
@@ -164,6 +178,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       operationLimits(limits),
       ...(config.introspection ? [] : [noIntrospection()]),
       variableErrors(),
+      partialResults(),
       errorCodes({ suggestions: config.introspection }),
     ],
   });

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   // The audit store is open and migrated before the first request: a write is never taken unrecorded.
   const [audit, sandbox] = await Promise.all([
     openAuditTrail(config.audit),
-    config.sandbox ? startSandbox(config.vendorSettings) : undefined,
+    config.sandbox ? startSandbox(config.vendorSettings, config.sandboxSeed) : undefined,
   ]);
   if (sandbox) config = sandboxConfig(config, sandbox);
 

@@ -1,4 +1,5 @@
-import { builder } from './builder.js';
+import type { ObjectRef } from '@pothos/core';
+import { builder, type Types } from './builder.js';
 import { badUserInput } from './errors.js';
 
 /**
@@ -16,7 +17,7 @@ export const PageInfo = builder.objectRef<PageInfoShape>('PageInfo').implement({
     hasNextPage: t.exposeBoolean('hasNextPage', { nullable: false, description: 'Whether more items follow this page.' }),
     endCursor: t.exposeString('endCursor', {
       nullable: true,
-      description: 'Opaque cursor of the last item on this page; null when the page is empty.',
+      description: 'Opaque cursor of the last item on this page; null when the page is empty, or when the list has no next page to reach.',
     }),
   }),
 });
@@ -52,4 +53,24 @@ export function pageSize(first: number | null | undefined, bounds: { default: nu
 /** A connection's page: the nodes and where it ends, from each node's cursor. */
 export function pageOf<T>(nodes: T[], cursors: readonly string[], hasNextPage: boolean): { nodes: T[]; pageInfo: PageInfoShape } {
   return { nodes, pageInfo: { hasNextPage, endCursor: cursors.at(-1) ?? null } };
+}
+
+/**
+ * A vendor list that answers every item at once, as a page of a connection: its vendor's spec
+ * declares no paging, so there is never a next page (hasNextPage false, no cursor).
+ */
+export function wholeListPage<T>(name: string, node: ObjectRef<Types, T>, description: string) {
+  return builder.objectRef<T[]>(name).implement({
+    description,
+    fields: (t) => ({
+      nodes: t.field({ type: [node], nullable: false, resolve: (items) => items }),
+      pageInfo: t.field({
+        type: PageInfo,
+        nullable: false,
+        description: 'Always without a next page: the vendor answered every item.',
+        resolve: () => ({ hasNextPage: false, endCursor: null }),
+      }),
+      totalCount: t.int({ nullable: false, resolve: (items) => items.length }),
+    }),
+  });
 }

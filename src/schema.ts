@@ -7,6 +7,8 @@ import './services/index.js';
 // Implements the types every vendor's writes share, once the vendors are known.
 import './changes/schema.js';
 import './audit/schema.js';
+// The inventory across vendors: the OAuthApplication interface their types implement, and oauthApplications.
+import './inventory/schema.js';
 
 /** The Apollo Federation version the subgraph SDL links to. */
 export const FEDERATION_URL = 'https://specs.apollo.dev/federation/v2.6';

@@ -111,7 +111,7 @@ describe.each([
     expect(field.errors![0]!.message).toBe(
       mode === 'production'
         ? 'Cannot query field "oauthClientz" on type "Query".'
-        : 'Cannot query field "oauthClientz" on type "Query". Did you mean "oauthClient" or "oauthClients"?',
+        : 'Cannot query field "oauthClientz" on type "Query". Did you mean "oauthClient", "oauthClients", or "oauthClientsPage"?',
     );
   });
 });

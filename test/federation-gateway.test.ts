@@ -142,3 +142,51 @@ describe('through a federation gateway', () => {
     ]);
   });
 });
+
+describe('a supergraph listing 100 teams with their OAuth clients', () => {
+  let many: Listening;
+  let manyFederation: Listening;
+  const hundred = Array.from({ length: 100 }, (_, i) => ({
+    id: `team-${i}`,
+    name: `Team ${i}`,
+    oauthClientId: `client-${i}`,
+    loginSourceSlug: i % 2 === 0 ? `source-${i}` : null,
+  }));
+
+  beforeAll(async () => {
+    const teamsSdl = readFileSync('test/fixtures/teams-subgraph.graphql', 'utf8');
+    many = await startTeamsSubgraph(teamsSdl, hundred);
+    const service = await execute(subgraph.url, ServiceSdlDocument);
+    manyFederation = await startFederationGateway(
+      composeSupergraph([
+        { name: 'oauth', url: subgraph.url, sdl: service.data!._service.sdl! },
+        { name: 'teams', url: many.url, sdl: teamsSdl },
+      ]),
+    );
+  });
+
+  afterAll(async () => {
+    await manyFederation?.close();
+    await many?.close();
+  });
+
+  it('resolves every client and source with the default limits: one _entities request, one call per entity', async () => {
+    idn.handle((req, res) => {
+      const id = decodeURIComponent(req.url.slice('/beta/oauth-clients/'.length));
+      json(res, 200, identityNowClient({ id, name: `Client of ${id}` }));
+    });
+    ak.handle((req, res) => {
+      const slug = decodeURIComponent(req.url.slice('/api/v3/sources/oauth/'.length).replace(/\/$/, ''));
+      json(res, 200, authentikSource({ slug, name: `Login ${slug}` }));
+    });
+    const res = await execute(manyFederation.url, TeamsWithOAuthDocument);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.teams).toHaveLength(100);
+    expect(res.data!.teams.map((team) => team.oauthClient?.name)).toEqual(hundred.map((team) => `Client of ${team.oauthClientId}`));
+    expect(res.data!.teams.filter((team) => team.loginSource).map((team) => team.loginSource!.name)).toEqual(
+      hundred.filter((team) => team.loginSourceSlug).map((team) => `Login ${team.loginSourceSlug}`),
+    );
+    expect(idn.requests).toHaveLength(100);
+    expect(ak.requests).toHaveLength(50);
+  });
+});

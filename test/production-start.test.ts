@@ -51,7 +51,7 @@ describe('oauth-gateway in production', () => {
     expect((await fetch(`${main}/health`)).status).toBe(200);
     const ready = await fetch(`${main}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, checks: { configuration: 'ok' } });
+    expect(await ready.json()).toEqual({ ready: true, checks: { configuration: 'ok', 'audit store': 'ok' } });
     const page = await fetch(`${main}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.headers.get('content-type') ?? '').not.toContain('text/html');
     expect((await fetch(`${main}/metrics`)).status).toBe(404);

@@ -88,11 +88,14 @@ async function startEntryPoint(env: Record<string, string>): Promise<EntryPoint>
   return entry;
 }
 
+// Each request reads another client: identical reads in flight would share one upstream call.
+let queries = 0;
 function query(port: number) {
+  queries += 1;
   return fetch(`http://127.0.0.1:${port}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: `{ oauthClient(id: "${IDN_ID}") { id name } }` }),
+    body: JSON.stringify({ query: `{ oauthClient(id: "${IDN_ID.slice(0, -4)}${String(queries).padStart(4, '0')}") { id name } }` }),
   });
 }
 

@@ -46,9 +46,6 @@ beforeAll(async () => {
     AUTHENTIK_TOKEN: 'ak-token',
     // 2024.8's limits, named so nothing asks for them: a slug of 51 characters could never name a source there.
     AUTHENTIK_API_VERSION: '2024.8.1',
-    // Every entity reference is an upstream call and counts against the per-operation budget;
-    // the concurrency test below sends 20.
-    GATEWAY_MAX_UPSTREAM_CALLS: '50',
   });
 });
 
@@ -77,10 +74,10 @@ describe('_service', () => {
     const sdl = res.data!._service.sdl!;
     expect(`${sdl}\n`).toBe(readFileSync('schema/subgraph.graphql', 'utf8'));
     expect(sdl).toMatch(/^extend schema\s+@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+", import: \["@key"\]\)/);
-    expect(sdl).toMatch(/type IdentityNowOAuthClient\s+@key\(fields: "id"\)/);
-    expect(sdl).toMatch(/type LaunchDarklyOAuthClient\s+@key\(fields: "id"\)/);
-    expect(sdl).toMatch(/type AuthentikOAuth2Provider\s+@key\(fields: "id"\)/);
-    expect(sdl).toMatch(/type AuthentikOAuthSource\s+@key\(fields: "slug"\)/);
+    expect(sdl).toMatch(/type IdentityNowOAuthClient implements OAuthApplication\s+@key\(fields: "id"\)/);
+    expect(sdl).toMatch(/type LaunchDarklyOAuthClient implements OAuthApplication\s+@key\(fields: "id"\)/);
+    expect(sdl).toMatch(/type AuthentikOAuth2Provider implements OAuthApplication\s+@key\(fields: "id"\)/);
+    expect(sdl).toMatch(/type AuthentikOAuthSource implements OAuthApplication\s+@key\(fields: "slug"\)/);
   });
 });
 
@@ -223,5 +220,44 @@ describe('_entities', () => {
     expect(res.errors).toBeUndefined();
     expect(res.data!._entities.map((e) => e && 'id' in e && e.id)).toEqual(ids);
     expect(ld.requests.filter((r) => !r.url.endsWith('/probe'))).toHaveLength(ids.length);
+  });
+
+  it('fetches 100 references in one request with the default limits: they have their own bound, not the operation budget of 10', async () => {
+    ld.handle((req, res) => {
+      const id = decodeURIComponent(req.url.slice('/api/v2/oauth/clients/'.length));
+      json(res, 200, launchDarklyClient({ _clientId: id, name: `Client ${id}` }));
+    });
+    const ids = Array.from({ length: 100 }, (_, i) => `client-${i}`);
+    const res = await execute(gateway.url, EntitiesDocument, {
+      representations: ids.map((id) => ({ __typename: 'LaunchDarklyOAuthClient', id })),
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!._entities.map((e) => e && 'id' in e && e.id)).toEqual(ids);
+    expect(ld.requests).toHaveLength(100);
+  });
+
+  it('refuses the reference past GATEWAY_MAX_ENTITIES (100) before it is sent, and resolves the others', async () => {
+    ld.handle((req, res) => {
+      const id = decodeURIComponent(req.url.slice('/api/v2/oauth/clients/'.length));
+      json(res, 200, launchDarklyClient({ _clientId: id }));
+    });
+    const ids = Array.from({ length: 101 }, (_, i) => `client-${i}`);
+    const res = await execute(gateway.url, EntitiesDocument, {
+      representations: [
+        ...ids.map((id) => ({ __typename: 'LaunchDarklyOAuthClient', id })),
+        { __typename: 'LaunchDarklyOAuthClient', id: 'client-0' },
+      ],
+    });
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]).toMatchObject({
+      path: ['_entities', 100],
+      message: expect.stringMatching(
+        /limit of 100 entity references \(GATEWAY_MAX_ENTITIES\); getOAuthClientById was not sent to launchdarkly/,
+      ),
+      extensions: { code: 'BAD_USER_INPUT', limit: { name: 'entities', max: 100 } },
+    });
+    // A key asked again costs nothing more.
+    expect(res.data!._entities.filter(Boolean)).toHaveLength(101);
+    expect(ld.requests).toHaveLength(100);
   });
 });

@@ -20,7 +20,10 @@ export class SharedTokens implements TokenStore {
     const perMs = rate.requests / rate.perMs;
     const params = [key, rate.requests, perMs];
     if (!this.known.has(key)) {
-      await this.db.query('insert into rate_buckets (key, tokens, at) values ($1, $2::float8, now()) on conflict (key) do nothing', params);
+      await this.db.query('insert into rate_buckets (key, tokens, at) values ($1, $2::float8, now()) on conflict (key) do nothing', [
+        key,
+        rate.requests,
+      ]);
       this.known.add(key);
     }
     const taken = await this.db.query(

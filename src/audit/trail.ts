@@ -6,7 +6,9 @@ import { describeStore, type AuditConfig } from './config.js';
 import { errorText, type Database } from './database.js';
 import { maskSecrets, type AuditEvent, type AuditEventPage, type AuditQuery } from './events.js';
 import { migrate } from './migrations.js';
+import { SharedTokens } from './rate-buckets.js';
 import { AuditStore } from './store.js';
+import type { TokenStore } from '../upstream/rate-limit.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -19,6 +21,8 @@ export interface AuditTrailOptions {
   now?: () => Date;
   /** How often old events are deleted while the gateway runs. */
   purgeIntervalMs?: number;
+  /** The database is a server every replica shares (not one embedded in this process). */
+  shared?: boolean;
 }
 
 /**
@@ -34,6 +38,9 @@ export class AuditTrail implements WriteJournal {
   private purging: Promise<number> | undefined;
   private closed = false;
 
+  /** On a PostgreSQL server every replica shares: the rate limits' buckets, so a vendor's quota holds across replicas. */
+  readonly rateTokens: TokenStore | undefined;
+
   constructor(
     private readonly db: Database,
     /** Where the store is, safe to log. */
@@ -41,6 +48,7 @@ export class AuditTrail implements WriteJournal {
     private readonly options: AuditTrailOptions,
   ) {
     this.store = new AuditStore(db);
+    this.rateTokens = options.shared ? new SharedTokens(db) : undefined;
     this.now = options.now ?? (() => new Date());
     if (options.retentionDays > 0) {
       this.timer = setInterval(() => void this.purge(), options.purgeIntervalMs ?? PURGE_INTERVAL_MS);
@@ -210,7 +218,12 @@ export async function openAuditTrail(
     await db.close().catch(() => {});
     throw new Error(`the audit store (${description}) could not be migrated: ${errorText(error)}`, { cause: error });
   }
-  const trail = new AuditTrail(db, description, { ...options, failOpen: config.failOpen, retentionDays: config.retentionDays });
+  const trail = new AuditTrail(db, description, {
+    ...options,
+    failOpen: config.failOpen,
+    retentionDays: config.retentionDays,
+    shared: config.store.kind === 'postgres',
+  });
   await trail.purge();
   return trail;
 }

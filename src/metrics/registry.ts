@@ -57,6 +57,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly sharedReads = new Counter({
+    name: 'gateway_upstream_reads_shared_total',
+    help: 'Reads answered without an upstream call of their own, by service, vendor operation and how: coalesced (with an identical read in flight) or cached.',
+    labelNames: ['service', 'operation', 'how'] as const,
+    registers: [this.registry],
+  });
+
   private readonly tokenRenewals = new Counter({
     name: 'gateway_upstream_token_renewals_total',
     help: 'Tokens the gateway obtained itself that an upstream refused (401), renewed before sending the request once more.',
@@ -86,7 +93,11 @@ export class GatewayMetrics {
       return {
         retried: (info) => this.upstreamRetries.inc({ service, operation, reason: statusLabel(info.exchange) }),
         renewed: () => this.tokenRenewals.inc({ service }),
-        ended: (_call, attempted) => {
+        ended: (ended, attempted) => {
+          if (ended.shared) {
+            this.sharedReads.inc({ service, operation, how: ended.shared });
+            return;
+          }
           this.upstreamCalls.inc({ service, operation, status: statusLabel(attempted?.exchange) });
           this.upstreamDuration.observe({ service, operation }, (performance.now() - started) / 1000);
         },
@@ -156,7 +167,13 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
-const FAILURES: Record<TransportFailure, string> = { notSent: 'not_sent', expired: 'expired', timeout: 'timeout', broken: 'broken' };
+const FAILURES: Record<TransportFailure, string> = {
+  notSent: 'not_sent',
+  expired: 'expired',
+  timeout: 'timeout',
+  broken: 'broken',
+  throttled: 'throttled',
+};
 
 /** An HTTP status, or how the call failed without one; `error` when it never got to be sent (no credential). */
 function statusLabel(exchange: Exchange | undefined): string {

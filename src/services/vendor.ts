@@ -1,6 +1,8 @@
 import type { Credential } from '../config.js';
 import type { EnvReader } from '../env.js';
+import type { ApplicationList } from '../inventory/application.js';
 import type { AuthScheme } from '../upstream/credentials.js';
+import type { QuotaReader } from '../upstream/rate-limit.js';
 
 /** A vendor's own settings, read from its own variables by its definition; only its folder reads what they hold. */
 export type VendorSettings = Readonly<Record<string, unknown>>;
@@ -35,7 +37,22 @@ export interface VendorDefinition<Id extends string = string> {
    */
   settings?(env: EnvReader): VendorSettings;
   /** Starts the sandbox's emulation with a fresh seed and a fresh credential, as the vendor's settings say. */
-  sandbox(settings: VendorSettings): Promise<SandboxedVendor>;
+  sandbox(settings: VendorSettings, seed: SandboxSeed): Promise<SandboxedVendor>;
+  /**
+   * What the vendor documents of its rate limit: `rate`, the default of <PREFIX>_RATE_LIMIT (per
+   * credential, e.g. `100/10s`), and `signals`, how its answers say what is left of its quota.
+   */
+  readonly quota?: { readonly rate?: string; readonly signals?: QuotaReader };
+  /** Members of its answers that hold a secret, at any depth: the read cache never keeps them. */
+  readonly secretMembers: readonly string[];
+  /** Its OAuth application types, for the inventory across vendors (oauthApplications). */
+  readonly applications: readonly ApplicationList[];
+}
+
+/** What the sandbox seeds beside each vendor's sample resources. */
+export interface SandboxSeed {
+  /** Generated OAuth applications per resource type (SANDBOX_EXTRA_APPLICATIONS): enough to page through. */
+  readonly extraApplications: number;
 }
 
 /** Keeps the literal type of `id`, so the registry can derive the ServiceId union. */

@@ -22,6 +22,8 @@ import {
   type UpstreamCallObserver,
 } from './policies.js';
 import type { UpstreamPools } from './pools.js';
+import { RateLimiter, throttle, type QuotaReader, type TokenStore } from './rate-limit.js';
+import { coalesce, readCache } from './read-sharing.js';
 import type { VendorSettings } from '../services/vendor.js';
 
 export type { CallTelemetry, UpstreamCallObserver, UpstreamCallRecord } from './policies.js';
@@ -38,6 +40,16 @@ export interface UpstreamRequest {
   headers?: Record<string, string>;
   /** A deadline shorter than the configured one (UPSTREAM_TIMEOUT_MS), for a read the caller waits on. */
   timeoutMs?: number;
+}
+
+/** What an upstream's reads and quota need to know of its vendor and of the replicas. */
+export interface SharingOptions {
+  /** Members of the vendor's answers that hold a secret (kept out of the read cache). */
+  secretMembers?: readonly string[];
+  /** How the vendor's answers report its quota. */
+  quotaSignals?: QuotaReader;
+  /** Where the rate limit's buckets are shared with the other replicas; this process alone when absent. */
+  rateTokens?: TokenStore;
 }
 
 export interface UpstreamResponse {
@@ -64,10 +76,13 @@ export interface Upstream {
  * credential of its own; its answer redacted of the client secret it carried).
  */
 function chains(
+  service: ServiceId,
+  config: ServiceConfig,
   limits: UpstreamLimits,
   pools: UpstreamPools,
   secrets: { configured?: string; token?: string },
   telemetry: readonly CallTelemetry[],
+  sharing: SharingOptions,
 ): { call: Send; token: Send } {
   const onRetry = (call: Call, { retry, delayMs, reason }: RetryInfo) =>
     log.warn('upstream call retried', {
@@ -85,6 +100,24 @@ function chains(
     });
   const send = wire(pools, limits.maxResponseBytes);
   const instruments = telemetry.map(instrument);
+  const limiter = new RateLimiter({
+    rate: config.rate,
+    ...(sharing.rateTokens ? { store: sharing.rateTokens } : {}),
+    ...(sharing.quotaSignals ? { signals: sharing.quotaSignals } : {}),
+    onStoreFailure: (error) =>
+      log.warn(`${service} rate limit: the shared store cannot be reached; this replica counts alone until it is back`, {
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  });
+  // After the credential is known (it is part of what makes reads identical), inside the retries
+  // (each attempt is a request the vendor counts); a shared read takes no token of the rate limit.
+  const sharingPolicies = [
+    ...(limits.cacheTtlMs > 0
+      ? [readCache({ ttlMs: limits.cacheTtlMs, maxEntries: limits.cacheMaxEntries, secretMembers: sharing.secretMembers ?? [] })]
+      : []),
+    ...(limits.coalesceReads ? [coalesce()] : []),
+    ...(limiter.active ? [throttle(service, limiter)] : []),
+  ];
   return {
     call: compose(
       observe,
@@ -92,6 +125,7 @@ function chains(
       deadline(limits.timeoutMs),
       retry(limits.retry, onRetry),
       authorize(onRenewal),
+      ...sharingPolicies,
       redact([secrets.configured]),
     )(send),
     token: compose(...instruments, deadline(limits.timeoutMs), retry(limits.retry, onRetry), redact([secrets.token]))(send),
@@ -105,8 +139,10 @@ function chains(
 export class UpstreamClient {
   /** The vendor's own settings, for its code to read (VendorDefinition.settings). */
   readonly settings: VendorSettings;
-  private readonly origin: string;
+  /** The API root's origin (scheme, host, port): where the vendor's own relative URLs point. */
+  readonly origin: string;
   private readonly basePath: string;
+  private readonly rate: ServiceConfig['rate'];
   private readonly credentials: CredentialSource;
   private readonly send: Send;
   /** Set when the gateway obtains its own token for this upstream: resolves once one can be had. */
@@ -118,14 +154,17 @@ export class UpstreamClient {
     private readonly scheme: AuthScheme,
     private readonly limits: UpstreamLimits,
     pools: UpstreamPools,
-    options: { clock?: Clock; telemetry?: readonly CallTelemetry[] } = {},
+    options: { clock?: Clock; telemetry?: readonly CallTelemetry[]; sharing?: SharingOptions } = {},
   ) {
     this.settings = config.settings ?? {};
     const url = new URL(config.url);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
+    this.rate = config.rate;
     const { credential } = config;
     const { call, token } = chains(
+      service,
+      config,
       limits,
       pools,
       {
@@ -133,6 +172,7 @@ export class UpstreamClient {
         ...(credential.kind === 'clientCredentials' ? { token: credential.clientSecret } : {}),
       },
       options.telemetry ?? [],
+      options.sharing ?? {},
     );
     this.send = call;
     this.credentials = credentialSource(service, config.credential, scheme, token, options.clock ?? systemClock);
@@ -142,14 +182,20 @@ export class UpstreamClient {
 
   /**
    * This upstream for one GraphQL request: its calls reported to `observer`, and made with the
-   * caller's own credential when it sent one.
+   * caller's own credential when it sent one. `fresh`: its reads see the upstream as it is now
+   * (a mutation's reads, which its preconditions and outcome depend on), never a shared answer.
    */
-  forRequest(observer: UpstreamCallObserver, callerSecret?: string): Upstream {
+  forRequest(observer: UpstreamCallObserver, callerSecret?: string, fresh = false): Upstream {
     const credentials = callerSecret === undefined ? this.credentials : fixedCredential(callerSecret, this.scheme);
-    return { service: this.service, request: (req) => this.call(req, credentials, observer) };
+    return { service: this.service, request: (req) => this.call(req, credentials, observer, fresh) };
   }
 
-  private async call(req: UpstreamRequest, credentials: CredentialSource, observer: UpstreamCallObserver): Promise<UpstreamResponse> {
+  private async call(
+    req: UpstreamRequest,
+    credentials: CredentialSource,
+    observer: UpstreamCallObserver,
+    fresh: boolean,
+  ): Promise<UpstreamResponse> {
     const headers: Record<string, string> = { ...req.headers, ...observer.upstreamHeaders, accept: 'application/json' };
     let body: string | undefined;
     if (req.body !== undefined) {
@@ -174,6 +220,7 @@ export class UpstreamClient {
       observer,
       retries: 0,
       renewed: false,
+      ...(fresh ? { fresh } : {}),
     });
     return this.toResponse(attempted, req);
   }
@@ -232,6 +279,14 @@ export class UpstreamClient {
           `${this.service} did not ${ex.status !== undefined ? `finish its ${ex.status} answer` : 'answer'} in time${mayHaveApplied}.`,
           details,
         );
+      case 'throttled': {
+        const rate = this.rate ? ` (${this.rate.requests} requests per ${this.rate.perMs / 1000} s)` : '';
+        return gatewayError(
+          'RATE_LIMITED',
+          `The request to ${this.service} was not sent: its rate limit${rate} leaves no room for it before its deadline${write ? ', so nothing was changed' : ''}.`,
+          unsent,
+        );
+      }
       case 'broken': {
         const when = ex.status !== undefined ? ` while it was answering ${ex.status}` : '';
         return gatewayError('UPSTREAM_UNAVAILABLE', `The connection to ${this.service} failed${when}${mayHaveApplied}.`, details);

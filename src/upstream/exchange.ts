@@ -15,8 +15,9 @@ export type Exchange =
  * - `expired`: it waited for a connection until its deadline and was never written.
  * - `timeout`: it was written and the upstream did not answer (or finish answering) in time; it may have acted.
  * - `broken`: the connection failed after the request was written.
+ * - `throttled`: the upstream's rate limit left no room for it before its deadline; it was never written.
  */
-export type TransportFailure = 'notSent' | 'expired' | 'timeout' | 'broken';
+export type TransportFailure = 'notSent' | 'expired' | 'timeout' | 'broken' | 'throttled';
 
 export interface ExchangeRequest {
   origin: string;

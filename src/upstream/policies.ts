@@ -38,10 +38,10 @@ export interface Call {
   /** Retries made so far, and whether a refused token was renewed. */
   retries: number;
   renewed: boolean;
-  /** Members of the answer that hold a secret: a cached answer is kept without them. */
-  readonly secretMembers?: readonly string[];
-  /** Set when the answer came from another call's (a coalesced or cached read): no upstream call of its own. */
-  shared?: boolean;
+  /** Set when the answer came from another call's (an identical read in flight, or the read cache): no upstream call of its own. */
+  shared?: 'coalesced' | 'cached';
+  /** Set for a read that must see the upstream as it is now (one a write depends on): never shared. */
+  fresh?: boolean;
   /** Set by `instrument`: the telemetry following this call, told of its retries and renewal. */
   probes?: readonly CallProbe[];
 }

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
+import type { Policy } from './policies.js';
+
 /**
  * Respecting a vendor's rate limits before it refuses: requests to one upstream (with one
  * credential, the unit vendors count by) take a token from a bucket that refills at the vendor's
  * documented rate, and wait for one, within their own deadline, rather than collect 429s. Where a
- * vendor says in its answers how much of its quota is left (X-Ratelimit-* headers), an
+ * vendor says in its answers how much of its quota is left (its definition's `quota.signals`), an
  * exhausted quota holds its requests until the vendor's reset time.
  */
 
@@ -55,83 +58,120 @@ export class LocalTokens implements TokenStore {
 
 /** What a vendor's answer said of its quota: exhausted until `resetAt` (epoch ms), for a scope. */
 export interface QuotaSignal {
+  /** `global` (every request with this credential), or a route of the vendor's own (`route:<operation>`). */
   scope: string;
   resetAt: number;
 }
 
-/**
- * The X-Ratelimit-* headers: X-Ratelimit-Global-Remaining (the account's), X-Ratelimit-Route-Remaining
- * (this route's), X-Ratelimit-Reset (epoch milliseconds). A remaining of 0 holds that scope until
- * the reset; `route` names the route (the vendor's operation id).
- */
-export function quotaSignals(headers: Record<string, string | string[] | undefined>, route: string, now: number): QuotaSignal[] {
-  const header = (name: string) => {
-    const value = headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  const reset = Number(header('x-ratelimit-reset'));
-  // A reset in the past, or absurdly far ahead, is not one to wait for.
-  if (!Number.isFinite(reset) || reset <= now || reset - now > 60 * 60_000) return [];
-  const signals: QuotaSignal[] = [];
-  if (header('x-ratelimit-global-remaining')?.trim() === '0') signals.push({ scope: 'global', resetAt: reset });
-  if (header('x-ratelimit-route-remaining')?.trim() === '0') signals.push({ scope: `route:${route}`, resetAt: reset });
-  return signals;
+/** Reads what a vendor's answer headers say of its quota (a vendor's definition knows its headers). */
+export type QuotaReader = (headers: Record<string, string | string[] | undefined>, route: string, now: number) => QuotaSignal[];
+
+export type Admitted = { go: true } | { go: false; retryAfterMs: number };
+
+export interface RateLimiterOptions {
+  /** The vendor's documented rate, per credential; none when it documents none. */
+  rate: Rate | undefined;
+  /** Where the buckets are: a store every replica shares; this process's own when absent or unreachable. */
+  store?: TokenStore;
+  signals?: QuotaReader;
+  /** Told once each time the shared store stops answering. */
+  onStoreFailure?: (error: unknown) => void;
+  /** How long a token from the shared store may take before this process's own bucket is used. */
+  storeTimeoutMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
- * One upstream's limits: its rate (when it documents one) and the quota its answers report. `wait`
- * resolves true once a request may go, or false when `by` (epoch ms) would pass first: then it is
- * not sent at all.
+ * One upstream's limits: its rate and the quota its answers report. `wait` resolves `go` once a
+ * request may be sent, or, when `by` (epoch ms) would pass first, at once with how long it would have
+ * had to wait: then the request is not sent at all.
  */
 export class RateLimiter {
   private readonly heldUntil = new Map<string, number>();
-  private warned = false;
+  private readonly local = new LocalTokens();
+  private storeDown = false;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
-  constructor(
-    private readonly rate: Rate | undefined,
-    private readonly store: TokenStore,
-    private readonly fallback: LocalTokens,
-    private readonly onStoreFailure: (error: unknown) => void,
-    private readonly now: () => number = Date.now,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  ) {}
+  constructor(private readonly options: RateLimiterOptions) {
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
 
-  async wait(key: string, route: string, by: number): Promise<boolean> {
+  /** Whether it can ever hold a request: a rate, or a vendor that reports its quota. */
+  get active(): boolean {
+    return this.options.rate !== undefined || this.options.signals !== undefined;
+  }
+
+  async wait(key: string, route: string, by: number): Promise<Admitted> {
     for (;;) {
       const now = this.now();
       const held = Math.max(this.heldUntil.get('global') ?? 0, this.heldUntil.get(`route:${route}`) ?? 0);
       if (held > now) {
-        if (held >= by) return false;
+        if (held >= by) return { go: false, retryAfterMs: held - now };
         await this.sleep(held - now);
         continue;
       }
-      if (!this.rate) return true;
-      const result = await this.take(key, now);
-      if (result.taken) return true;
-      if (now + result.waitMs >= by) return false;
+      if (!this.options.rate) return { go: true };
+      const result = await this.take(key, this.options.rate, now);
+      if (result.taken) return { go: true };
+      if (now + result.waitMs >= by) return { go: false, retryAfterMs: result.waitMs };
       await this.sleep(result.waitMs);
     }
   }
 
   /** What an answer said of the vendor's quota. */
   observe(headers: Record<string, string | string[] | undefined>, route: string): void {
-    for (const { scope, resetAt } of quotaSignals(headers, route, this.now())) {
+    if (!this.options.signals) return;
+    for (const { scope, resetAt } of this.options.signals(headers, route, this.now())) {
       this.heldUntil.set(scope, Math.max(this.heldUntil.get(scope) ?? 0, resetAt));
     }
   }
 
   /** A token from the shared store; from this process's own bucket while the store cannot be reached. */
-  private async take(key: string, now: number): Promise<{ taken: true } | { taken: false; waitMs: number }> {
-    const rate = this.rate!;
-    if (this.store === this.fallback) return this.fallback.takeNow(key, rate, now);
+  private async take(key: string, rate: Rate, now: number): Promise<{ taken: true } | { taken: false; waitMs: number }> {
+    const { store } = this.options;
+    if (!store) return this.local.takeNow(key, rate, now);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await this.store.take(key, rate, now);
-      this.warned = false;
+      const slow = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('the shared store did not answer in time')),
+          this.options.storeTimeoutMs ?? STORE_TIMEOUT_MS,
+        );
+      });
+      const result = await Promise.race([store.take(key, rate, now), slow]);
+      this.storeDown = false;
       return result;
     } catch (error) {
-      if (!this.warned) this.onStoreFailure(error);
-      this.warned = true;
-      return this.fallback.takeNow(key, rate, now);
+      if (!this.storeDown) this.options.onStoreFailure?.(error);
+      this.storeDown = true;
+      return this.local.takeNow(key, rate, now);
+    } finally {
+      clearTimeout(timer);
     }
   }
+}
+
+// A token that takes longer than this to come from the shared store would cost every call its time.
+const STORE_TIMEOUT_MS = 250;
+
+const THROTTLED = { kind: 'failed', failure: 'throttled', code: 'RATE_LIMIT' } as const;
+
+/**
+ * Sends a call only once the upstream's limits leave room for it, within its time to be sent (a
+ * write keeps the end of its deadline for the answer). Each attempt takes its own token: a retry is
+ * a request the vendor counts. The bucket is the upstream's and the credential's (the unit vendors
+ * count by), keyed by a digest so no store holds the credential.
+ */
+export function throttle(service: string, limiter: RateLimiter): Policy {
+  return (next) => async (call) => {
+    const key = `${service}:${call.presented ? createHash('sha256').update(call.presented.secret).digest('base64url').slice(0, 22) : '-'}`;
+    const admitted = await limiter.wait(key, call.operation, call.dispatchBy);
+    if (!admitted.go) return { exchange: THROTTLED, retryAfterMs: admitted.retryAfterMs };
+    const attempted = await next(call);
+    if (attempted.exchange.kind === 'answer') limiter.observe(attempted.exchange.headers, call.operation);
+    return attempted;
+  };
 }

@@ -294,6 +294,18 @@ export type JsonPatchOperation = {
   value?: InputMaybe<Scalars['JSON']['input']>;
 };
 
+/** Only the applications that match every field given. */
+export type OAuthApplicationFilter = {
+  /** Whose name contains this text, ignoring case. */
+  nameContains?: InputMaybe<Scalars['String']['input']>;
+  /** That can redirect to this host: "app.example.com" (on any port), "app.example.com:8443" (on that port only; a URL that names no port is on its scheme's default, 443 for https), or "*.example.com" (every host under example.com, at any depth, not example.com itself). Case, IDNs (Unicode or punycode) and a trailing dot do not matter. A regular expression matches when some URL it accepts can have that host (one that lets ".*" or "[^/]+" run across the host can have any host); an application without any redirect URI set matches every host when its vendor saves the first one it is sent. */
+  redirectHost?: InputMaybe<Scalars['String']['input']>;
+  /** That accept this redirect URL: equal to one of theirs once both are normalised (WHATWG URL: scheme and host in lower case, IDNs in punycode, default port and host's trailing dot left out), or matched by one of their regular expressions. */
+  redirectUrl?: InputMaybe<Scalars['String']['input']>;
+  /** Of these vendors only; each is read even when not configured (then an UPSTREAM_NOT_CONFIGURED error says so). */
+  services?: InputMaybe<Array<UpstreamService>>;
+};
+
 /** The fields of a LaunchDarkly OAuth client to change: each becomes a JSON Patch replace; a null description is removed. */
 export type UpdateLaunchDarklyOAuthClientInput = {
   /** null removes it. */

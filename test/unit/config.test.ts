@@ -26,6 +26,8 @@ describe('loadConfig: defaults', () => {
       services: {},
       // The sandbox emulates the newer of the two authentik releases; AUTHENTIK_API_VERSION unset: the gateway asks.
       vendorSettings: { authentik: { sandboxRelease: { name: '2026.2.0', key: 20260200 } } },
+      explicitRates: {},
+      sandboxSeed: { extraApplications: 0 },
       upstream: {
         timeoutMs: 10_000,
         connectTimeoutMs: 3_000,
@@ -35,6 +37,9 @@ describe('loadConfig: defaults', () => {
         maxConnections: 32,
         readBackTimeoutMs: 3_000,
         retry: { retries: 2, backoffMs: 200, maxRetryAfterMs: 5_000 },
+        coalesceReads: true,
+        cacheTtlMs: 0,
+        cacheMaxEntries: 1000,
       },
       shutdownTimeoutMs: 10_000,
       production: false,
@@ -44,6 +49,8 @@ describe('loadConfig: defaults', () => {
         maxAliases: 15,
         maxTokens: 1000,
         maxUpstreamCalls: 10,
+        maxListPages: 50,
+        maxEntities: 100,
         maxPatchOps: 100,
         maxBodyBytes: 1_048_576,
         maxStringLength: 10_000,
@@ -69,6 +76,8 @@ const INTEGERS: Array<[string, number, number, (c: Config) => number, number]> =
   ['UPSTREAM_RETRIES', 0, 10, (c) => c.upstream.retry.retries, 1],
   ['UPSTREAM_RETRY_BACKOFF_MS', 0, 60_000, (c) => c.upstream.retry.backoffMs, 1],
   ['UPSTREAM_MAX_RETRY_AFTER_SECONDS', 0, 3600, (c) => c.upstream.retry.maxRetryAfterMs, 1000],
+  ['UPSTREAM_CACHE_TTL_MS', 0, 3_600_000, (c) => c.upstream.cacheTtlMs, 1],
+  ['UPSTREAM_CACHE_MAX_ENTRIES', 1, 1_000_000, (c) => c.upstream.cacheMaxEntries, 1],
   ['SHUTDOWN_TIMEOUT_MS', 0, 600_000, (c) => c.shutdownTimeoutMs, 1],
   ['GATEWAY_KEEP_ALIVE_TIMEOUT_MS', 100, 600_000, (c) => c.server.keepAliveTimeoutMs, 1],
   ['GATEWAY_MAX_CONNECTIONS', 1, 1_000_000, (c) => c.server.maxConnections, 1],
@@ -76,6 +85,9 @@ const INTEGERS: Array<[string, number, number, (c: Config) => number, number]> =
   ['GATEWAY_MAX_ALIASES', 0, 1000, (c) => c.limits.maxAliases, 1],
   ['GATEWAY_MAX_TOKENS', 50, 100_000, (c) => c.limits.maxTokens, 1],
   ['GATEWAY_MAX_UPSTREAM_CALLS', 1, 1000, (c) => c.limits.maxUpstreamCalls, 1],
+  ['GATEWAY_MAX_LIST_PAGES', 1, 10_000, (c) => c.limits.maxListPages, 1],
+  ['GATEWAY_MAX_ENTITIES', 1, 10_000, (c) => c.limits.maxEntities, 1],
+  ['SANDBOX_EXTRA_APPLICATIONS', 0, 10_000, (c) => c.sandboxSeed.extraApplications, 1],
   ['GATEWAY_MAX_PATCH_OPS', 1, 10_000, (c) => c.limits.maxPatchOps, 1],
   ['GATEWAY_MAX_BODY_BYTES', 1024, 100 * 1024 * 1024, (c) => c.limits.maxBodyBytes, 1],
   ['GATEWAY_MAX_STRING_LENGTH', 100, 10_000_000, (c) => c.limits.maxStringLength, 1],
@@ -106,6 +118,47 @@ describe.each(INTEGERS)('loadConfig: %s between %i and %i', (name, min, max, rea
 
   it.each<[string]>([[''], ['   ']])('blank %j is the default', (value) => {
     expect(read(loadConfig({ [name]: value }))).toBe(read(loadConfig({})));
+  });
+});
+
+describe('loadConfig: rate limits per vendor (<PREFIX>_RATE_LIMIT)', () => {
+  const configured = {
+    IDENTITYNOW_URL: 'https://acme.api.identitynow.com/beta',
+    IDENTITYNOW_TOKEN: 'token-1234567890',
+    GATEWAY_ALLOW_ANONYMOUS: 'true',
+  };
+  it.each<[string, Env, { requests: number; perMs: number } | undefined]>([
+    ['IdentityNow by default: its documented 100 per 10 s', configured, { requests: 100, perMs: 10_000 }],
+    ['set', { ...configured, IDENTITYNOW_RATE_LIMIT: '50/1m' }, { requests: 50, perMs: 60_000 }],
+    ['off', { ...configured, IDENTITYNOW_RATE_LIMIT: 'off' }, undefined],
+    ['OFF', { ...configured, IDENTITYNOW_RATE_LIMIT: 'OFF' }, undefined],
+  ])('%s', (_name, env, rate) => {
+    expect(loadConfig(env).services.identitynow?.rate).toEqual(rate);
+  });
+
+  it('authentik documents none, and LaunchDarkly publishes no numbers: no rate unless set', () => {
+    const config = loadConfig({
+      AUTHENTIK_URL: 'https://auth.example.com/api/v3',
+      AUTHENTIK_TOKEN: 't',
+      LAUNCHDARKLY_API_KEY: 'k',
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
+    });
+    expect(config.services.authentik?.rate).toBeUndefined();
+    expect(config.services.launchdarkly?.rate).toBeUndefined();
+  });
+
+  it('the sandbox applies only a rate set explicitly: its emulations have no quota', () => {
+    expect(loadConfig({}).explicitRates).toEqual({});
+    expect(loadConfig({ LAUNCHDARKLY_RATE_LIMIT: '5/s' }).explicitRates).toEqual({ launchdarkly: { requests: 5, perMs: 1_000 } });
+  });
+
+  it.each<[string]>([['100'], ['100/10h'], ['0/10s'], ['fast'], ['100 per 10s']])('refuses %j, naming the variable', (value) => {
+    expect(refusal({ ...configured, IDENTITYNOW_RATE_LIMIT: value })).toMatch(/^IDENTITYNOW_RATE_LIMIT must be a rate such as 100\/10s/);
+  });
+
+  it('UPSTREAM_COALESCE_READS turns coalescing off', () => {
+    expect(loadConfig({}).upstream.coalesceReads).toBe(true);
+    expect(loadConfig({ UPSTREAM_COALESCE_READS: 'false' }).upstream.coalesceReads).toBe(false);
   });
 });
 

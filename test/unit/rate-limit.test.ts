@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LocalTokens, parseRate, quotaSignals, RateLimiter, type TokenStore } from '../../src/upstream/rate-limit.js';
+import { launchDarklyQuota } from '../../src/services/launchdarkly/quota.js';
+import { LocalTokens, parseRate, RateLimiter, type TokenStore } from '../../src/upstream/rate-limit.js';
 
 describe('parseRate', () => {
   it.each<[string, { requests: number; perMs: number } | undefined]>([
@@ -42,7 +43,7 @@ describe('LocalTokens', () => {
   });
 });
 
-describe('quotaSignals', () => {
+describe("LaunchDarkly's X-Ratelimit-* headers", () => {
   const now = 1_000_000;
   it.each<[string, Record<string, string>, string[]]>([
     ['the account exhausted', { 'x-ratelimit-global-remaining': '0', 'x-ratelimit-reset': String(now + 5_000) }, ['global']],
@@ -58,7 +59,7 @@ describe('quotaSignals', () => {
     ['a reset hours away', { 'x-ratelimit-global-remaining': '0', 'x-ratelimit-reset': String(now + 2 * 3_600_000) }, []],
     ['no headers', {}, []],
   ])('%s', (_name, headers, scopes) => {
-    expect(quotaSignals(headers, 'getOAuthClients', now).map((s) => s.scope)).toEqual(scopes);
+    expect(launchDarklyQuota(headers, 'getOAuthClients', now).map((s) => s.scope)).toEqual(scopes);
   });
 });
 
@@ -68,43 +69,51 @@ describe('RateLimiter', () => {
     let now = 0;
     return { now: () => now, sleep: async (ms: number) => void (now += ms), advance: (ms: number) => (now += ms) };
   };
-  const local = new LocalTokens();
 
-  it('waits for a token within the deadline, and refuses to wait past it', async () => {
+  it('waits for a token within the deadline, and refuses to wait past it, saying how long it would take', async () => {
     const time = fakeTime();
-    const limiter = new RateLimiter({ requests: 2, perMs: 2_000 }, local, local, () => {}, time.now, time.sleep);
-    expect(await limiter.wait('w', 'op', 10_000)).toBe(true);
-    expect(await limiter.wait('w', 'op', 10_000)).toBe(true);
-    expect(await limiter.wait('w', 'op', 10_000)).toBe(true);
+    const limiter = new RateLimiter({ rate: { requests: 2, perMs: 2_000 }, now: time.now, sleep: time.sleep });
+    for (let i = 0; i < 3; i += 1) expect(await limiter.wait('w', 'op', 10_000)).toEqual({ go: true });
     expect(time.now()).toBe(1_000);
     // The next token is a second away; a deadline half a second away is not waited for.
-    expect(await limiter.wait('w', 'op', time.now() + 500)).toBe(false);
+    expect(await limiter.wait('w', 'op', time.now() + 500)).toEqual({ go: false, retryAfterMs: 1_000 });
+    expect(time.now()).toBe(1_000);
   });
 
   it('holds a scope the vendor said is exhausted until its reset, and gives up when that is past the deadline', async () => {
     const time = fakeTime();
-    const limiter = new RateLimiter(undefined, local, local, () => {}, time.now, time.sleep);
+    const limiter = new RateLimiter({ rate: undefined, signals: launchDarklyQuota, now: time.now, sleep: time.sleep });
+    expect(limiter.active).toBe(true);
     limiter.observe({ 'x-ratelimit-route-remaining': '0', 'x-ratelimit-reset': '3000' }, 'patch');
-    expect(await limiter.wait('k', 'list', 1_000)).toBe(true);
-    expect(await limiter.wait('k', 'patch', 2_000)).toBe(false);
-    expect(await limiter.wait('k', 'patch', 5_000)).toBe(true);
+    expect(await limiter.wait('k', 'list', 1_000)).toEqual({ go: true });
+    expect(await limiter.wait('k', 'patch', 2_000)).toEqual({ go: false, retryAfterMs: 3_000 });
+    expect(await limiter.wait('k', 'patch', 5_000)).toEqual({ go: true });
     expect(time.now()).toBe(3_000);
   });
 
-  it('falls back to its own bucket while the shared store cannot be reached, and says so once', async () => {
+  it('holds nothing without a rate or a vendor that reports its quota', async () => {
+    const limiter = new RateLimiter({ rate: undefined });
+    expect(limiter.active).toBe(false);
+    limiter.observe({ 'x-ratelimit-global-remaining': '0', 'x-ratelimit-reset': String(Date.now() + 60_000) }, 'op');
+    expect(await limiter.wait('k', 'op', Date.now() + 10)).toEqual({ go: true });
+  });
+
+  it.each<[string, TokenStore]>([
+    ['refuses', { take: async () => Promise.reject(new Error('database is down')) }],
+    ['never answers', { take: () => new Promise(() => {}) }],
+  ])('falls back to its own bucket while the shared store %s, and says so once', async (_name, broken) => {
     const time = fakeTime();
     const failures: unknown[] = [];
-    const broken: TokenStore = { take: async () => Promise.reject(new Error('database is down')) };
-    const limiter = new RateLimiter(
-      { requests: 1, perMs: 1_000 },
-      broken,
-      new LocalTokens(),
-      (e) => failures.push(e),
-      time.now,
-      time.sleep,
-    );
-    expect(await limiter.wait('k', 'op', 10_000)).toBe(true);
-    expect(await limiter.wait('k', 'op', 10_000)).toBe(true);
+    const limiter = new RateLimiter({
+      rate: { requests: 1, perMs: 1_000 },
+      store: broken,
+      onStoreFailure: (e) => failures.push(e),
+      storeTimeoutMs: 5,
+      now: time.now,
+      sleep: time.sleep,
+    });
+    expect(await limiter.wait('k', 'op', 10_000)).toEqual({ go: true });
+    expect(await limiter.wait('k', 'op', 10_000)).toEqual({ go: true });
     expect(time.now()).toBe(1_000);
     expect(failures).toHaveLength(1);
   });

@@ -4,18 +4,22 @@ import { coalesce, readCache } from '../../src/upstream/read-sharing.js';
 
 const ORIGIN = 'http://vendor.test';
 
-function call(method: 'GET' | 'PATCH' | 'POST' | 'DELETE', path: string, secret = 'credential-a', secretMembers?: string[]): Call {
+function call(
+  method: 'GET' | 'PATCH' | 'POST' | 'DELETE',
+  path: string,
+  secret = 'credential-a',
+  headers: Record<string, string> = {},
+): Call {
   return {
     service: 'authentik',
     operation: 'op',
-    request: { origin: ORIGIN, path, method, headers: {} },
+    request: { origin: ORIGIN, path, method, headers },
     idempotent: method === 'GET',
     deadline: 0,
     dispatchBy: 0,
     presented: { header: `Bearer ${secret}`, secret },
     retries: 0,
     renewed: false,
-    ...(secretMembers ? { secretMembers } : {}),
   };
 }
 
@@ -54,6 +58,19 @@ describe('coalesce', () => {
     ['another path: two', call('GET', '/p/1/'), call('GET', '/p/2/'), 2],
     ['writes: never shared', call('PATCH', '/p/1/'), call('PATCH', '/p/1/'), 2],
     ['a create: never shared', call('POST', '/p/'), call('POST', '/p/'), 2],
+    ['a read a write depends on: never shared', call('GET', '/p/1/'), { ...call('GET', '/p/1/'), fresh: true }, 2],
+    [
+      'another request id and trace context: one',
+      call('GET', '/p/1/', 'credential-a', { 'x-request-id': 'a', traceparent: `00-${'1'.repeat(32)}-${'1'.repeat(16)}-01` }),
+      call('GET', '/p/1/', 'credential-a', { 'x-request-id': 'b' }),
+      1,
+    ],
+    [
+      'another vendor header (an API version): two',
+      call('GET', '/p/1/', 'credential-a', { 'ld-api-version': 'beta' }),
+      call('GET', '/p/1/'),
+      2,
+    ],
   ])('%s', async (_name, first, second, upstreamCalls) => {
     const wire = countingWire();
     const send = coalesce()(wire.send);
@@ -64,7 +81,7 @@ describe('coalesce', () => {
     expect(wire.calls).toBe(upstreamCalls);
     if (upstreamCalls === 1) {
       expect(b).toBe(a);
-      expect(second.shared).toBe(true);
+      expect(second.shared).toBe('coalesced');
     } else {
       expect(b).not.toBe(a);
       expect(second.shared).toBeUndefined();
@@ -90,7 +107,7 @@ describe('readCache', () => {
   const setup = (status = 200, json: unknown = { n: 0 }) => {
     let clock = 1_000;
     const wire = countingWire(status, json);
-    const send = readCache({ ttlMs: 100, maxEntries: 3, now: () => clock })(wire.send);
+    const send = readCache({ ttlMs: 100, maxEntries: 3, secretMembers: ['client_secret'], now: () => clock })(wire.send);
     const run = async (c: Call) => {
       const answer = send(c);
       await settle();
@@ -106,7 +123,7 @@ describe('readCache', () => {
     const again = call('GET', '/p/1/');
     await run(again);
     expect(wire.calls).toBe(1);
-    expect(again.shared).toBe(true);
+    expect(again.shared).toBe('cached');
     advance(100);
     await run(call('GET', '/p/1/'));
     expect(wire.calls).toBe(2);
@@ -116,15 +133,42 @@ describe('readCache', () => {
     ['a write to the resource', call('PATCH', '/p/1/')],
     ['a delete of it', call('DELETE', '/p/1')],
     ['a create in its collection', call('POST', '/p/')],
-  ])('%s drops the cached resource and its collection, whatever credential made them', async (_name, write) => {
+    ['a write elsewhere on this upstream', call('PATCH', '/q/9/')],
+  ])('%s drops every cached answer of this upstream, whatever credential made them', async (_name, write) => {
     const { wire, run } = setup();
     await run(call('GET', '/p/1/'));
     await run(call('GET', '/p/?page=1', 'credential-b'));
     await run(write);
     const before = wire.calls;
     await run(call('GET', '/p/?page=1', 'credential-b'));
-    if (write.request.method !== 'POST') await run(call('GET', '/p/1/'));
-    expect(wire.calls - before).toBe(write.request.method === 'POST' ? 1 : 2);
+    await run(call('GET', '/p/1/'));
+    expect(wire.calls - before).toBe(2);
+  });
+
+  it('does not keep an answer read while a write was under way', async () => {
+    let clock = 1_000;
+    const wire = countingWire();
+    const send = readCache({ ttlMs: 100, maxEntries: 3, secretMembers: [], now: () => clock })(wire.send);
+    const read = send(call('GET', '/p/1/'));
+    const write = send(call('PATCH', '/p/1/'));
+    await settle();
+    wire.releaseAll();
+    await Promise.all([read, write]);
+    const after = call('GET', '/p/1/');
+    const again = send(after);
+    await settle();
+    wire.releaseAll();
+    await again;
+    expect(after.shared).toBeUndefined();
+    expect(wire.calls).toBe(3);
+    clock += 1;
+  });
+
+  it('never serves a read a write depends on', async () => {
+    const { wire, run } = setup();
+    await run(call('GET', '/p/1/'));
+    await run({ ...call('GET', '/p/1/'), fresh: true });
+    expect(wire.calls).toBe(2);
   });
 
   it('never across credentials', async () => {
@@ -136,8 +180,8 @@ describe('readCache', () => {
 
   it('keeps no secret member, at any depth', async () => {
     const { run } = setup(200, { results: [{ name: 'a', client_secret: 's3cret' }], client_secret: 's3cret' });
-    await run(call('GET', '/p/', 'credential-a', ['client_secret']));
-    const cached = await run(call('GET', '/p/', 'credential-a', ['client_secret']));
+    await run(call('GET', '/p/'));
+    const cached = await run(call('GET', '/p/'));
     expect(JSON.stringify(cached.body)).not.toContain('s3cret');
     expect(cached.body!.json).toEqual({ results: [{ name: 'a' }], n: 1 });
   });

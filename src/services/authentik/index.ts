@@ -4,6 +4,7 @@ import { readSettings, settingsOf } from './settings.js';
 // The schema modules: importing them adds the vendor's types, queries and mutations to the builder.
 import './oauth2-provider.js';
 import './oauth-source.js';
+import { authentikProviders, authentikSources } from './inventory.js';
 
 /** authentik's API (/api/v3): OAuth2 providers and OAuth sources. */
 export const authentik = defineVendor({
@@ -13,5 +14,8 @@ export const authentik = defineVendor({
   credential: (env) => staticCredential(env('AUTHENTIK_TOKEN')),
   // AUTHENTIK_API_VERSION, SANDBOX_AUTHENTIK_VERSION.
   settings: readSettings,
-  sandbox: (settings) => startSandbox(settingsOf(settings).sandboxRelease),
+  // authentik throttles only unauthenticated requests (DRF's AnonRateThrottle): no rate by default.
+  secretMembers: ['client_secret', 'consumer_secret'],
+  sandbox: (settings, seed) => startSandbox(settingsOf(settings).sandboxRelease, seed.extraApplications),
+  applications: [authentikProviders, authentikSources],
 });

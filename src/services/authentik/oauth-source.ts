@@ -10,6 +10,7 @@ import { defineChange } from '../../changes/define.js';
 import { DeletedResource, type DeletedResourceShape } from '../../changes/types.js';
 import { JsonPatchOperationInput, type PatchOperation } from '../../json-patch.js';
 import { prepareCreate, prepareDelete, preparePatch, prepareUpdate, type AuthentikResource } from './changes.js';
+import { gatewayError } from '../../errors.js';
 import { enumRefs } from '../../changes/inputs.js';
 import { graphqlNames, partialUpdateInput, type WriteSurface } from './partial-update.js';
 import { checkSlug, slugProblem } from './path-args.js';
@@ -61,7 +62,7 @@ const ENUMS = enumRefs(
 
 const SURFACE: WriteSurface = { members: SOURCE_FIELDS };
 
-const SOURCES: Resource = {
+export const SOURCES: Resource = {
   collection: '/sources/oauth/',
   list: 'sources_oauth_list',
   retrieve: 'sources_oauth_retrieve',
@@ -247,7 +248,17 @@ export const AuthentikOAuthSource = builder.objectRef<AuthentikOAuthSourceShape>
   description:
     'An authentik OAuth source (login with GitHub, Google, any OpenID Connect provider, ...). The consumer secret is never readable.',
   fields: (t) => ({
-    id: t.exposeID('id', { description: "authentik's primary key (pk), a UUID." }),
+    id: t.field({
+      type: 'ID',
+      nullable: false,
+      description: "authentik's primary key (pk), a UUID.",
+      resolve: (source) => {
+        if (source.id !== null) return source.id;
+        throw gatewayError('UPSTREAM_ERROR', 'authentik answered a source without its pk.', {
+          upstream: { service: 'authentik', operation: SOURCES.retrieve },
+        });
+      },
+    }),
     slug: t.exposeString('slug', { nullable: false, description: 'Internal source name, used in URLs.' }),
     name: t.exposeString('name'),
     enabled: t.exposeBoolean('enabled'),
@@ -305,7 +316,9 @@ async function fetchSource(ctx: Context, slug: string): Promise<AuthentikOAuthSo
 builder.asEntity(AuthentikOAuthSource, {
   key: builder.selection<{ slug: string }>('slug'),
   resolveReference: async ({ slug }, ctx) =>
-    (await slugProblem(slug, serverRelease(ctx))) ? null : ctx.entities.load('AuthentikOAuthSource', slug, () => fetchSource(ctx, slug)),
+    (await slugProblem(slug, serverRelease(ctx)))
+      ? null
+      : ctx.entities.load('AuthentikOAuthSource', slug, (scoped) => fetchSource(scoped, slug)),
 });
 
 builder.queryFields((t) => ({

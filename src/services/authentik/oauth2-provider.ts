@@ -118,7 +118,7 @@ const REDIRECT_URI_RULES: Conversion = {
 /** What the typed inputs write: redirect_uris only through redirectUris or redirectUriRules. */
 const SURFACE: WriteSurface = { members: PROVIDER_FIELDS, conversions: [REDIRECT_URI_RULES, REDIRECT_URIS_STRING] };
 
-const PROVIDERS: Resource = {
+export const PROVIDERS: Resource = {
   collection: '/providers/oauth2/',
   list: 'providers_oauth2_list',
   retrieve: 'providers_oauth2_retrieve',
@@ -207,6 +207,11 @@ export interface AuthentikOAuth2ProviderShape {
   /** Null when the answer holds no redirect_uris of either form: the field then fails (its type is non-null). */
   redirectUriRules: AuthentikRedirectUriShape[] | null;
   redirectUris: string | null;
+  /**
+   * authentik answered redirect_uris as one string (before its fix of CVE-2024-52289): it then
+   * matches each whitespace-separated entry as a regular expression, whatever redirectUriRules say.
+   */
+  redirectUrisString: boolean;
   logoutUri: string | null;
   logoutMethod: (typeof LOGOUT_METHODS)[number] | null;
   subMode: (typeof SUB_MODES)[number] | null;
@@ -271,6 +276,7 @@ export function toOAuth2Provider(value: unknown, answeredBy = PROVIDERS.retrieve
     encryptionKey: str(raw.encryption_key),
     redirectUriRules: rules ? rules.map((rule) => ({ matchingMode: rule.matching_mode, url: rule.url })) : null,
     redirectUris: typeof raw.redirect_uris === 'string' ? raw.redirect_uris : rules ? (stringFromRules(rules) ?? null) : null,
+    redirectUrisString: typeof raw.redirect_uris === 'string',
     logoutUri: str(raw.logout_uri),
     logoutMethod: enumValue(raw.logout_method, LOGOUT_METHODS, 'AuthentikOAuth2Provider.logoutMethod'),
     subMode: enumValue(raw.sub_mode, SUB_MODES, 'AuthentikOAuth2Provider.subMode'),
@@ -384,7 +390,7 @@ builder.asEntity(AuthentikOAuth2Provider, {
   key: builder.selection<{ id: string }>('id'),
   resolveReference: ({ id }, ctx) => {
     const pk = positiveInteger(id);
-    return pk === undefined ? null : ctx.entities.load('AuthentikOAuth2Provider', pk, () => fetchProvider(ctx, pk));
+    return pk === undefined ? null : ctx.entities.load('AuthentikOAuth2Provider', pk, (scoped) => fetchProvider(scoped, pk));
   },
 });
 

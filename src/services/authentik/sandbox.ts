@@ -15,6 +15,7 @@ import {
   type RequestContext,
   type VendorApi,
 } from '../../sandbox/http.js';
+import { generatedRedirectUrl, ordinal, stableHex, stableUuid, upTo } from '../../sandbox/generated.js';
 import type { SandboxedVendor } from '../vendor.js';
 import { stringForWrite, type RedirectUriRule } from './redirect-uris.js';
 import { within, type Release, type Span } from './releases.js';
@@ -602,10 +603,64 @@ const SOURCE_ORDERING = [
   'additional_scopes',
 ];
 
-/** The seed as release `at` keeps it: redirect URIs as one string where it has no rules. */
-function seedProviders(at: Release): StoredProvider[] {
+/**
+ * The n-th generated provider (SANDBOX_EXTRA_APPLICATIONS): one or two STRICT redirect URIs, or, on
+ * a release with rules, every tenth a REGEX rule for the hosts under apps.example.com.
+ */
+function generatedProvider(n: number, rules: boolean): StoredProvider {
+  const strict = (i: number): RedirectUriRule => ({ matching_mode: 'strict', url: generatedRedirectUrl(i) });
+  return {
+    ...PROVIDER_DEFAULTS,
+    pk: 100 + n,
+    name: `Generated Provider ${ordinal(n)}`,
+    authentication_flow: null,
+    authorization_flow: FLOW_IMPLICIT_CONSENT,
+    property_mappings: [MAPPING_OPENID],
+    assigned_application_slug: `generated-${n}`,
+    assigned_application_name: `Generated ${ordinal(n)}`,
+    assigned_backchannel_application_slug: '',
+    assigned_backchannel_application_name: '',
+    client_type: 'confidential',
+    client_id: `generated-provider-${n}`,
+    client_secret: `sandbox-secret-${stableHex(`authentik-provider-${n}`)}`,
+    access_code_validity: 'minutes=1',
+    access_token_validity: 'minutes=5',
+    refresh_token_validity: 'days=30',
+    include_claims_in_id_token: true,
+    signing_key: SELF_SIGNED_KEY,
+    redirect_uris:
+      rules && n % 10 === 5
+        ? [{ matching_mode: 'regex', url: 'https://[a-z0-9-]+\\.apps\\.example\\.com/callback/[0-9]+' }]
+        : n % 3 === 0
+          ? [strict(n), strict(n + 1)]
+          : [strict(n)],
+    sub_mode: 'hashed_user_id',
+    issuer_mode: 'per_provider',
+    jwks_sources: [],
+    jwt_federation_sources: [],
+  };
+}
+
+/** The n-th generated source (SANDBOX_EXTRA_APPLICATIONS): an OpenID Connect login. */
+function generatedSource(n: number): StoredSource {
+  return {
+    ...SOURCE_DEFAULTS,
+    pk: stableUuid(`authentik-source-${n}`),
+    name: `Generated Source ${ordinal(n)}`,
+    slug: `generated-${n}`,
+    user_matching_mode: 'identifier',
+    provider_type: 'openidconnect',
+    consumer_key: `generated-source-${n}`,
+    consumer_secret: `sandbox-secret-${stableHex(`authentik-source-${n}`)}`,
+    additional_scopes: '',
+  };
+}
+
+/** The seed (and `extra` generated providers) as release `at` keeps it: redirect URIs as one string where it has no rules. */
+function seedProviders(at: Release, extra: number): StoredProvider[] {
   const keepsString = fieldsAt(PROVIDER_FIELDS, at).redirect_uris?.schema.type === 'string';
-  return structuredClone(PROVIDER_SEED).map((p) => {
+  const generated = upTo(extra).map((n) => generatedProvider(n, !keepsString));
+  return [...structuredClone(PROVIDER_SEED), ...generated].map((p) => {
     if (!keepsString || typeof p.redirect_uris === 'string') return p;
     const written = stringForWrite(p.redirect_uris);
     if (!('value' in written)) throw new Error(`the seed of provider ${p.pk} has redirect URIs authentik ${at.name} cannot keep`);
@@ -622,11 +677,15 @@ function randomAlnum(length: number): string {
   return id;
 }
 
-/** authentik's API as release `at` (one of SANDBOX_RELEASES) has it, with `token` as its one API token. */
-export function createAuthentikApi(token: string, at: Release = SANDBOX_RELEASES.at(-1)!): VendorApi {
-  const providers = new Map<number, StoredProvider>(seedProviders(at).map((p) => [p.pk, p]));
+/**
+ * authentik's API as release `at` (one of SANDBOX_RELEASES) has it, with `token` as its one API
+ * token, seeded with the samples and `extra` generated providers and sources.
+ */
+export function createAuthentikApi(token: string, at: Release = SANDBOX_RELEASES.at(-1)!, extra = 0): VendorApi {
+  const providers = new Map<number, StoredProvider>(seedProviders(at, extra).map((p) => [p.pk, p]));
   // Keyed by pk: a slug can change, the pk cannot.
-  const sources = new Map<string, StoredSource>(structuredClone(SOURCE_SEED).map((s) => [s.pk, s]));
+  const sourceSeed = [...structuredClone(SOURCE_SEED), ...upTo(extra).map(generatedSource)];
+  const sources = new Map<string, StoredSource>(sourceSeed.map((s) => [s.pk, s]));
   const providerSerializer = drfFields(fieldsAt(PROVIDER_FIELDS, at));
   const keepsString = fieldsAt(PROVIDER_FIELDS, at).redirect_uris?.schema.type === 'string';
   const sourceSerializer = drfFields(fieldsAt(SOURCE_FIELDS, at));
@@ -812,9 +871,9 @@ export function createAuthentikApi(token: string, at: Release = SANDBOX_RELEASES
   };
 }
 
-/** Starts the emulator of release `at` on a loopback port with a fresh seed and a random API token. */
-export async function startSandbox(at: Release): Promise<SandboxedVendor> {
+/** Starts the emulator of release `at` on a loopback port with a fresh seed (and `extra` generated resources) and a random API token. */
+export async function startSandbox(at: Release, extra = 0): Promise<SandboxedVendor> {
   const token = randomHex(30);
-  const server = await listen(createAuthentikApi(token, at));
+  const server = await listen(createAuthentikApi(token, at, extra));
   return { url: `${server.origin}/api/v3`, secret: token, close: server.close };
 }

@@ -3,6 +3,8 @@ import { defineVendor, staticCredential } from '../vendor.js';
 import { startSandbox } from './sandbox.js';
 // The schema modules: importing them adds the vendor's types, queries and mutations to the builder.
 import './oauth-client.js';
+import { identityNowClients } from './inventory.js';
+import { SECRET_MEMBERS } from './spec.js';
 
 /** SailPoint Identity Security Cloud (IdentityNow), beta API. */
 export const identitynow = defineVendor({
@@ -20,5 +22,9 @@ export const identitynow = defineVendor({
     const tokenUrl = env('IDENTITYNOW_TOKEN_URL') ?? `${new URL(apiRoot).origin}/oauth/token`;
     return { kind: 'clientCredentials', clientId, clientSecret, tokenUrl: httpUrl('IDENTITYNOW_TOKEN_URL', tokenUrl) };
   },
-  sandbox: startSandbox,
+  // "100 requests per client_id and API version per 10 seconds" (SailPoint's rate-limit page); a 429 says Retry-After.
+  quota: { rate: '100/10s' },
+  secretMembers: SECRET_MEMBERS,
+  sandbox: (_settings, seed) => startSandbox(seed.extraApplications),
+  applications: [identityNowClients],
 });

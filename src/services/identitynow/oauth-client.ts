@@ -125,7 +125,8 @@ async function fetchClient(ctx: Context, id: string): Promise<IdentityNowOAuthCl
 // id is an unknown entity (null), not a request to send.
 builder.asEntity(IdentityNowOAuthClient, {
   key: builder.selection<{ id: string }>('id'),
-  resolveReference: ({ id }, ctx) => (isId(id) ? ctx.entities.load('IdentityNowOAuthClient', id, () => fetchClient(ctx, id)) : null),
+  resolveReference: ({ id }, ctx) =>
+    isId(id) ? ctx.entities.load('IdentityNowOAuthClient', id, (scoped) => fetchClient(scoped, id)) : null,
 });
 
 builder.queryFields((t) => ({
@@ -142,13 +143,16 @@ builder.queryFields((t) => ({
     args: {
       filters: t.arg.string({ description: 'IdentityNow filter expression; supported: lastUsed le, isnull.' }),
     },
-    resolve: async (_root, args, ctx) => {
-      const body = await listOauthClients(upstreamOf(ctx, 'identitynow', 'listOauthClients'), args.filters ?? undefined);
-      if (!Array.isArray(body)) throw unexpectedBody('identitynow', 'listOauthClients', 'a list of OAuth clients');
-      return body.map((item) => requireClient(item, 'listOauthClients'));
-    },
+    resolve: (_root, args, ctx) => listClients(ctx, args.filters ?? undefined),
   }),
 }));
+
+/** GET /oauth-clients: every client (the spec declares no paging), or those `filters` selects. */
+export async function listClients(ctx: Context, filters: string | undefined): Promise<IdentityNowOAuthClientShape[]> {
+  const body = await listOauthClients(upstreamOf(ctx, 'identitynow', 'listOauthClients'), filters);
+  if (!Array.isArray(body)) throw unexpectedBody('identitynow', 'listOauthClients', 'a list of OAuth clients');
+  return body.map((item) => requireClient(item, 'listOauthClients'));
+}
 
 // ---- writes ----
 

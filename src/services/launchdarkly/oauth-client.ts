@@ -65,7 +65,8 @@ async function fetchClient(ctx: Context, id: string): Promise<LaunchDarklyOAuthC
 // A key that could never be a LaunchDarkly client id is an unknown entity (null), not a request to send.
 builder.asEntity(LaunchDarklyOAuthClient, {
   key: builder.selection<{ id: string }>('id'),
-  resolveReference: ({ id }, ctx) => (isId(id) ? ctx.entities.load('LaunchDarklyOAuthClient', id, () => fetchClient(ctx, id)) : null),
+  resolveReference: ({ id }, ctx) =>
+    isId(id) ? ctx.entities.load('LaunchDarklyOAuthClient', id, (scoped) => fetchClient(scoped, id)) : null,
 });
 
 builder.queryFields((t) => ({
@@ -79,15 +80,18 @@ builder.queryFields((t) => ({
     type: [LaunchDarklyOAuthClient],
     nullable: false,
     description: 'The OAuth clients registered by the LaunchDarkly account (GET /api/v2/oauth/clients).',
-    resolve: async (_root, _args, ctx) => {
-      const body = asObject(await getOAuthClients(upstreamOf(ctx, 'launchdarkly', 'getOAuthClients')));
-      if (!body || !Array.isArray(body.items)) {
-        throw unexpectedBody('launchdarkly', 'getOAuthClients', 'a client collection');
-      }
-      return body.items.map((item) => requireClient(item, 'getOAuthClients'));
-    },
+    resolve: (_root, _args, ctx) => listClients(ctx),
   }),
 }));
+
+/** GET /api/v2/oauth/clients: every client of the account (the spec declares no paging). */
+export async function listClients(ctx: Context): Promise<LaunchDarklyOAuthClientShape[]> {
+  const body = asObject(await getOAuthClients(upstreamOf(ctx, 'launchdarkly', 'getOAuthClients')));
+  if (!body || !Array.isArray(body.items)) {
+    throw unexpectedBody('launchdarkly', 'getOAuthClients', 'a client collection');
+  }
+  return body.items.map((item) => requireClient(item, 'getOAuthClients'));
+}
 
 // ---- writes ----
 
