@@ -18,6 +18,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # README.md: `oauth-gateway --help` lists the settings from its tables.
 COPY package.json README.md ./
+# The embedded audit store's directory (GATEWAY_DATA_DIR, ./data), writable by the user it runs as;
+# mount a volume there to keep the trail, or set GATEWAY_DATABASE_URL instead.
+RUN mkdir -p /app/data && chown 1000:1000 /app/data
 # The node image's own unprivileged user, by number so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 EXPOSE 4000

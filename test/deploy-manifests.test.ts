@@ -78,6 +78,8 @@ describe('the manifests', () => {
     expect(fromSecret.map((e) => e.name).sort()).toEqual([
       'AUTHENTIK_TOKEN',
       'GATEWAY_API_KEYS',
+      // Its URL holds the database password.
+      'GATEWAY_DATABASE_URL',
       'IDENTITYNOW_CLIENT_ID',
       'IDENTITYNOW_CLIENT_SECRET',
       'LAUNCHDARKLY_API_KEY',
@@ -99,6 +101,9 @@ describe('the manifests', () => {
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(`USER ${pod.securityContext.runAsUser}:${pod.securityContext.runAsGroup}`).toBe(/^USER (.+)$/m.exec(dockerfile)?.[0]);
     expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
+    // Replicas share one audit trail, and a read-only file system has no room for an embedded one.
+    expect(deployment.spec.replicas).toBeGreaterThan(1);
+    expect(env.find((e) => e.name === 'GATEWAY_DATABASE_URL')?.valueFrom?.secretKeyRef.name).toBe(byKind('Secret').metadata.name);
     expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(Number(envValue('SHUTDOWN_TIMEOUT_MS')) + 5_000);
   });
 });
@@ -129,7 +134,9 @@ describe('a gateway run with the Deployment’s environment', () => {
     const values: Record<string, string> = {};
     for (const e of env) {
       if (e.value !== undefined) values[e.name] = e.value;
-      else values[e.name] = e.name === 'GATEWAY_API_KEYS' ? 'deploy-test-key-0123456789' : `test-${e.valueFrom!.secretKeyRef.key}`;
+      else if (e.name === 'GATEWAY_API_KEYS') values[e.name] = 'deploy-test-key-0123456789';
+      else if (e.name === 'GATEWAY_DATABASE_URL') values[e.name] = 'postgres://gateway:test@127.0.0.1:5432/gateway';
+      else values[e.name] = `test-${e.valueFrom!.secretKeyRef.key}`;
     }
     for (const vendor of VENDORS) if (values[`${vendor.envPrefix}_URL`]) values[`${vendor.envPrefix}_URL`] = `${stub.origin}/api`;
     const config = loadConfig({
