@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { openAuditTrail } from './audit/trail.js';
+import { startAuditTrail } from './audit/trail.js';
 import { ConfigError, loadConfig, sandboxConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
 import { limitHeapGrowth } from './heap.js';
@@ -25,11 +25,20 @@ async function main(): Promise<void> {
   }
   configureLog({ level: config.logLevel });
 
-  // The audit store is open and migrated before the first request: a write is never taken unrecorded.
-  const [audit, sandbox] = await Promise.all([
-    openAuditTrail(config.audit),
-    config.sandbox ? startSandbox(config.vendorSettings, config.sandboxSeed) : undefined,
-  ]);
+  // The gateway listens while the audit store opens: each write's intent waits for the store, and
+  // /ready answers 503 until it can be written, so no write is taken unrecorded.
+  const { trail: audit, opened } = startAuditTrail(config.audit);
+  void opened.then(
+    () =>
+      log.info(`audit trail: ${audit.description}`, {
+        retentionDays: config.audit.retentionDays === 0 ? 'forever' : config.audit.retentionDays,
+      }),
+    (error: unknown) => {
+      log.error('gateway failed to start', { error: error instanceof Error ? error.message : String(error) });
+      process.exit(1);
+    },
+  );
+  const sandbox = config.sandbox ? await startSandbox(config.vendorSettings, config.sandboxSeed) : undefined;
   if (sandbox) config = sandboxConfig(config, sandbox);
 
   const tracing = config.tracing ? await startTracing(config.tracing) : undefined;
@@ -54,9 +63,6 @@ async function main(): Promise<void> {
       });
   }
   if (sandbox) log.info('sandbox mode: no *_URL variable is set, so the gateway serves in-memory emulations of every vendor API');
-  log.info(`audit trail: ${audit.description}`, {
-    retentionDays: config.audit.retentionDays === 0 ? 'forever' : config.audit.retentionDays,
-  });
   if (config.audit.failOpen) {
     log.warn(
       'GATEWAY_AUDIT_FAIL_OPEN=true: when the audit store cannot be written, writes go ahead WITHOUT an audit event (each one is logged as an error)',

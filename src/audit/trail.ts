@@ -192,14 +192,37 @@ function announce(event: AuditEvent, stored: boolean): void {
 }
 
 /**
- * Opens the store the configuration names, brings its schema up to date and deletes what is past
- * retention, before the gateway takes a request.
+ * The trail at once, with its store opening behind it: the gateway can listen while the store opens
+ * and migrates (the embedded PGlite takes seconds), and each write's intent waits for it, so no write
+ * is taken unrecorded. `opened` resolves once the store is open, migrated and purged of what is past
+ * retention; it rejects when the store cannot be opened or migrated, and the trail then refuses writes.
  */
+export function startAuditTrail(
+  config: AuditConfig,
+  options: Pick<AuditTrailOptions, 'now' | 'purgeIntervalMs'> = {},
+): { trail: AuditTrail; opened: Promise<void> } {
+  const description = describeStore(config.store);
+  const opening = openMigrated(config, description);
+  const trail = new AuditTrail(deferred(opening), description, {
+    ...options,
+    failOpen: config.failOpen,
+    retentionDays: config.retentionDays,
+    shared: config.store.kind === 'postgres',
+  });
+  return { trail, opened: opening.then(async () => void (await trail.purge())) };
+}
+
+/** The trail once its store is open and migrated (see startAuditTrail). */
 export async function openAuditTrail(
   config: AuditConfig,
   options: Pick<AuditTrailOptions, 'now' | 'purgeIntervalMs'> = {},
 ): Promise<AuditTrail> {
-  const description = describeStore(config.store);
+  const { trail, opened } = startAuditTrail(config, options);
+  await opened;
+  return trail;
+}
+
+async function openMigrated(config: AuditConfig, description: string): Promise<Database> {
   let db: Database;
   try {
     db = await openDatabase(config);
@@ -218,14 +241,19 @@ export async function openAuditTrail(
     await db.close().catch(() => {});
     throw new Error(`the audit store (${description}) could not be migrated: ${errorText(error)}`, { cause: error });
   }
-  const trail = new AuditTrail(db, description, {
-    ...options,
-    failOpen: config.failOpen,
-    retentionDays: config.retentionDays,
-    shared: config.store.kind === 'postgres',
-  });
-  await trail.purge();
-  return trail;
+  return db;
+}
+
+/** A database whose statements wait for it to be open; closing one that never opened does nothing. */
+function deferred(opening: Promise<Database>): Database {
+  return {
+    query: async (text, params) => (await opening).query(text, params),
+    transaction: async (fn, options) => (await opening).transaction(fn, options),
+    close: async () => {
+      const db = await opening.catch(() => undefined);
+      await db?.close();
+    },
+  };
 }
 
 async function openDatabase(config: AuditConfig): Promise<Database> {
