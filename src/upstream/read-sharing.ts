@@ -22,7 +22,8 @@ function keyOf(call: Call): string | undefined {
   for (const name of Object.keys(request.headers).sort()) {
     if (!PER_REQUEST.has(name)) headers += `${name}:${request.headers[name]}\n`;
   }
-  return `${request.origin}${request.path}\n${headers}${credential}`;
+  // A read with a deadline of its own waits only with reads of the same deadline.
+  return `${request.origin}${request.path}\n${headers}${credential}\n${call.timeoutMs ?? ''}`;
 }
 
 /** Concurrent identical reads share the first one's upstream call and its answer. */
