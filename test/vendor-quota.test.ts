@@ -5,6 +5,7 @@ import { loadConfig } from '../src/config.js';
 import { identityNowClient, IDN_ID, launchDarklyClient, LD_ID } from './fixtures/upstream-bodies.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
 import { startPostgres, type PostgresServer } from './helpers/postgres.js';
+import { parseExposition, sampleValue } from './helpers/prometheus.js';
 import { json, startStub, type RecordedRequest, type Stub } from './helpers/stub.js';
 
 /**
@@ -56,6 +57,7 @@ async function gateway(env: Record<string, string>, journal?: AuditTrail): Promi
   return started;
 }
 
+const OPERATION = 'getOauthClient';
 const READ = `query ($id: ID!) { oauthClient(id: $id) { id name description } }`;
 const PATCH = `mutation ($id: ID!, $value: JSON!) {
   patchOAuthClient(id: $id, ops: [{ op: REPLACE, path: "/description", value: $value }]) { id description }
@@ -88,6 +90,11 @@ describe('coalescing identical reads', () => {
     }
     expect(gets().length).toBeGreaterThanOrEqual(1);
     expect(gets().length).toBeLessThanOrEqual(3);
+    // The reads that made no call of their own are counted as such, and not as upstream calls.
+    const samples = parseExposition(await (await fetch(gw.url.replace(/\/graphql$/, '/metrics'))).text());
+    const labels = { service: 'identitynow', operation: OPERATION };
+    expect(sampleValue(samples, 'gateway_upstream_reads_shared_total', { ...labels, how: 'coalesced' })).toBe(40 - gets().length);
+    expect(sampleValue(samples, 'gateway_upstream_calls_total', { ...labels, status: '200' })).toBe(gets().length);
   });
 
   it('UPSTREAM_COALESCE_READS=false: each read is its own call', async () => {
