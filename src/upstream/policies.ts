@@ -141,13 +141,19 @@ export function instrument(telemetry: CallTelemetry): Policy {
 // likely time out, and a timed-out write leaves the caller not knowing whether it was applied.
 const WRITE_ANSWER_SHARE = 0.1;
 const WRITE_ANSWER_MAX_MS = 1_000;
+// A read keeps less: sent with almost no time left it could only time out, at the cost of a request
+// of the vendor's quota.
+const READ_ANSWER_SHARE = 0.05;
+const READ_ANSWER_MAX_MS = 250;
 
-/** One deadline for the whole call, retries and token included. A write is not sent once too little of it is left. */
+/** One deadline for the whole call, retries and token included. A call is not sent once too little of it is left. */
 export function deadline(timeoutMs: number, now: () => number = Date.now): Policy {
   const writeMargin = Math.min(WRITE_ANSWER_MAX_MS, Math.round(timeoutMs * WRITE_ANSWER_SHARE));
   return (next) => (call) => {
-    call.deadline = now() + Math.min(timeoutMs, call.timeoutMs ?? timeoutMs);
-    call.dispatchBy = call.idempotent ? call.deadline : call.deadline - writeMargin;
+    const callTimeoutMs = Math.min(timeoutMs, call.timeoutMs ?? timeoutMs);
+    call.deadline = now() + callTimeoutMs;
+    const readMargin = Math.min(READ_ANSWER_MAX_MS, Math.round(callTimeoutMs * READ_ANSWER_SHARE));
+    call.dispatchBy = call.deadline - (call.idempotent ? readMargin : writeMargin);
     return next(call);
   };
 }
