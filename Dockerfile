@@ -20,7 +20,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json README.md ./
 # The embedded audit store's directory (GATEWAY_DATA_DIR, ./data), writable by the user it runs as;
 # mount a volume there to keep the trail, or set GATEWAY_DATABASE_URL instead.
-RUN mkdir -p /app/data && chown 1000:1000 /app/data
+RUN mkdir -p data && chown 1000:1000 data
 # The node image's own unprivileged user, by number so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 EXPOSE 4000

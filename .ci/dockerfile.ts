@@ -225,8 +225,14 @@ async function runImage(image: Stage): Promise<void> {
       await new Promise((r) => setTimeout(r, 250));
     }
     say('image: HEALTHCHECK passes');
-    const ready = await fetch(`http://127.0.0.1:${port}/ready`);
-    if (ready.status !== 200) fail(`/ready answered ${ready.status}: ${await ready.text()}`);
+    // As a readiness probe would: the gateway serves while its audit store opens, and is ready after.
+    for (;;) {
+      const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+      if (ready.status === 200) break;
+      const body = await ready.text();
+      if (Date.now() > deadline) fail(`/ready still answered ${ready.status} after 30 s: ${body}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
     say('image: /ready answers 200');
   } finally {
     child.kill('SIGTERM');
