@@ -7,7 +7,8 @@ import type { HttpRequest } from './workload.js';
 
 export interface LoadSpec {
   origin: string;
-  request: HttpRequest;
+  /** One request sent over and over, or a sequence each connection sends in turn, from the first again after the last. */
+  request: HttpRequest | readonly HttpRequest[];
   connections: number;
   durationSeconds: number;
   /** When set, exactly this many requests are sent, however long they take, instead of running for a duration. */
@@ -36,7 +37,7 @@ export interface LoadResult {
 function run(spec: LoadSpec, onLatency: (ms: number) => void) {
   let errorResponses = 0;
   let sampleError: string | undefined;
-  const { request } = spec;
+  const requests = Array.isArray(spec.request) ? spec.request : [spec.request as HttpRequest];
   let finish: (error: unknown, result: autocannon.Result) => void = () => {};
   const done = new Promise<autocannon.Result>((resolve, reject) => {
     finish = (error, result) => (error ? reject(error) : resolve(result));
@@ -48,20 +49,18 @@ function run(spec: LoadSpec, onLatency: (ms: number) => void) {
       ...(spec.amount ? { amount: spec.amount } : { duration: spec.durationSeconds }),
       timeout: 20,
       ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
-      requests: [
-        {
-          method: request.method,
-          path: request.path,
-          headers: request.headers,
-          body: request.body,
-          onResponse: (status: number, body: string) => {
-            const ok = status >= 200 && status <= 299 && !(request.graphql && body.includes('"errors"'));
-            if (ok) return;
-            errorResponses += 1;
-            sampleError ??= `status ${status}: ${body.slice(0, 500)}`;
-          },
+      requests: requests.map((request) => ({
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+        body: request.body,
+        onResponse: (status: number, body: string) => {
+          const ok = status >= 200 && status <= 299 && !(request.graphql && body.includes('"errors"'));
+          if (ok) return;
+          errorResponses += 1;
+          sampleError ??= `status ${status}: ${body.slice(0, 500)}`;
         },
-      ],
+      })),
     },
     (error, result) => finish(error, result),
   );

@@ -1,6 +1,6 @@
 /** Starting, watching and stopping the benchmark's separate processes. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export interface Started {
@@ -117,6 +117,42 @@ export function cpuTimeMs(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time (user + system) of a process and all its descendants alive now, with what its children that
+ * exited were charged, in milliseconds: for a server that forks a process per connection (PostgreSQL).
+ */
+export function treeCpuMs(root: number): number | undefined {
+  const stats = new Map<number, { ppid: number; fields: string[] }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(entry), { ppid: Number(fields[1]), fields });
+    } catch {
+      // It exited meanwhile.
+    }
+  }
+  if (!stats.has(root)) return undefined;
+  let ticks = 0;
+  const add = (pid: number, withChildren: boolean) => {
+    const { fields } = stats.get(pid)!;
+    ticks += Number(fields[11]) + Number(fields[12]) + (withChildren ? Number(fields[13]) + Number(fields[14]) : 0);
+  };
+  const tree = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, { ppid }] of stats) {
+      if (!tree.has(pid) && tree.has(ppid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  for (const pid of tree) add(pid, true);
+  return (ticks * 1000) / CLOCK_TICKS;
 }
 
 // USER_HZ: 100 on every Linux architecture Node supports.

@@ -8,8 +8,16 @@
  * gateway's mutation, in the same run; then how cost grows with the work in one request. Prints tables
  * and writes bench/results/<time>.json.
  *
+ * The mixed scenario (group `mixed`) sends a read-heavy sequence (bench/workload.ts mixedRequests) to a
+ * second stub that answers after a few milliseconds, as a vendor does, with the gateway's read coalescing
+ * on and off and its read cache on and off, and counts the upstream calls per GraphQL request at the stub.
+ *
+ * The gateway's audit trail (every mutation writes an event before it is sent) is kept in a throwaway
+ * PostgreSQL server when Debian's server binaries are installed, as replicas keep it; with
+ * `--audit-store pglite`, or without them, in the embedded PGlite in a temporary directory.
+ *
  * Options: --quick (short runs), --no-build (use dist/ as it is), --only <group>[,<group>] (rest, reference, aliases,
- * patch-ops, entities), --profile (the gateway runs under --cpu-prof and the top costs are printed),
+ * patch-ops, entities, mixed), --audit-store postgres|pglite, --profile (the gateway runs under --cpu-prof and the top costs are printed),
  * --node-flags "<flags>" (more Node options for the gateway process, e.g. "--max-old-space-size=256"),
  * --yoga-versions <v>[,<v>] (the minimal-yoga yardstick also on these graphql-yoga releases; see yoga-versions.ts),
  * --instructions (instructions per request under valgrind's callgrind instead of load; see instructions.ts),
@@ -21,7 +29,18 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load.js';
-import { cpuTimeMs, machineCpuMs, peakRss, runProcess, startProcess, stopProcess, waitForQuiet, type Started } from './processes.js';
+import {
+  cpuTimeMs,
+  machineCpuMs,
+  peakRss,
+  runProcess,
+  startProcess,
+  stopProcess,
+  treeCpuMs,
+  waitForQuiet,
+  type Started,
+} from './processes.js';
+import { startAuditStore, type AuditStore } from './audit-store.js';
 import { summarizeProfiles } from './profile-summary.js';
 import { countInstructions, type InstructionCount, type InstructionTarget } from './instructions.js';
 import { installYoga, parseYogaVersions } from './yoga-versions.js';
@@ -35,7 +54,10 @@ import {
   GATEWAY_API_KEY,
   gatewayPatch,
   IDENTITYNOW_ROOT,
+  HOT_CLIENT_IDS,
+  mixedRequests,
   RAISED_LIMITS,
+  STUB_COUNT_PATH,
   UPSTREAM_TOKEN,
   type HttpRequest,
   type Vendor,
@@ -73,7 +95,20 @@ const GATEWAY_ENV = Object.fromEntries(
     .filter((pair) => pair.includes('='))
     .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
 );
-const GROUPS = new Set((option('--only') ?? (PROFILE ? 'rest' : 'rest,reference,aliases,patch-ops,entities')).split(','));
+const GROUPS = new Set((option('--only') ?? (PROFILE ? 'rest' : 'rest,reference,aliases,patch-ops,entities,mixed')).split(','));
+const AUDIT_STORE = option('--audit-store') ?? 'postgres';
+if (AUDIT_STORE !== 'postgres' && AUDIT_STORE !== 'pglite') {
+  process.stderr.write(`--audit-store is postgres or pglite, not ${AUDIT_STORE}\n`);
+  process.exit(2);
+}
+/** How long the mixed scenario's stub takes to answer each request. */
+const MIXED_LATENCY_MS = 5;
+/** The mixed scenario's read cache, when on. */
+const MIXED_CACHE_TTL_MS = 1000;
+
+/** Started in main, before any gateway. */
+let auditStore: AuditStore | undefined;
+let AUDIT_ENV: Record<string, string> = {};
 
 /** Where the load goes: the stub itself, the gateway, or one of the yardstick servers (reference-server.ts). */
 type Target = 'direct' | 'gateway' | ReferenceServer;
@@ -81,14 +116,17 @@ type ReferenceServer = 'minimal-yoga' | 'minimal-yoga-unlimited' | 'node-proxy';
 const REFERENCE_SERVERS: readonly ReferenceServer[] = ['minimal-yoga', 'minimal-yoga-unlimited', 'node-proxy'];
 
 interface Scenario {
-  group: 'rest' | 'reference' | 'aliases' | 'patch-ops' | 'entities';
+  group: 'rest' | 'reference' | 'aliases' | 'patch-ops' | 'entities' | 'mixed';
   label: string;
   vendor: Vendor;
   target: Target;
   connections: number;
-  request: HttpRequest;
-  /** Upstream calls the gateway makes for one request. */
+  /** One request, or a sequence each connection sends in turn. */
+  request: HttpRequest | HttpRequest[];
+  /** Upstream calls the gateway makes for one request; for the mixed scenario, counted at the stub instead. */
   upstreamCalls: number;
+  /** More variables for the gateway. */
+  gatewayEnv?: Record<string, string>;
   /** For a yoga yardstick: the graphql-yoga release it runs, when not the project's own. */
   yogaVersion?: string;
 }
@@ -105,6 +143,10 @@ interface Measured extends Scenario {
    * anything much above 0 means the numbers were taken on a busy machine.
    */
   otherCpuShare?: number;
+  /** CPU time of the audit trail's PostgreSQL server per request, microseconds. */
+  databaseCpuUsPerRequest?: number;
+  /** Mixed scenario: the requests the stub answered during the measured period, per GraphQL request answered. */
+  upstreamCallsPerRequest?: number;
 }
 
 function scenarios(): Scenario[] {
@@ -124,16 +166,18 @@ function scenarios(): Scenario[] {
   const connections = SCALING_CONNECTIONS;
   if (GROUPS.has('reference')) {
     const label = `PATCH ${IDENTITYNOW_ROOT}/oauth-clients/{id}`;
+    // The gateway is read against the yardsticks, so it is in the run even without the rest group.
     if (!GROUPS.has('rest'))
-      list.push({
-        group: 'rest',
-        label,
-        vendor: 'identitynow',
-        target: 'direct',
-        connections,
-        request: directPatch('identitynow'),
-        upstreamCalls: 1,
-      });
+      for (const target of ['direct', 'gateway'] as const)
+        list.push({
+          group: 'rest',
+          label,
+          vendor: 'identitynow',
+          target,
+          connections,
+          request: target === 'direct' ? directPatch('identitynow') : gatewayPatch('identitynow'),
+          upstreamCalls: 1,
+        });
     for (const target of REFERENCE_SERVERS) {
       list.push({
         group: 'reference',
@@ -221,6 +265,22 @@ function scenarios(): Scenario[] {
       });
     }
   }
+  if (GROUPS.has('mixed')) {
+    for (const coalesce of [false, true]) {
+      for (const cacheTtlMs of [0, MIXED_CACHE_TTL_MS]) {
+        list.push({
+          group: 'mixed',
+          label: `coalescing ${coalesce ? 'on' : 'off'}, cache ${cacheTtlMs > 0 ? `${cacheTtlMs} ms` : 'off'}`,
+          vendor: 'identitynow',
+          target: 'gateway',
+          connections,
+          request: mixedRequests(),
+          upstreamCalls: 1,
+          gatewayEnv: { UPSTREAM_COALESCE_READS: String(coalesce), UPSTREAM_CACHE_TTL_MS: String(cacheTtlMs) },
+        });
+      }
+    }
+  }
   return list;
 }
 
@@ -242,7 +302,7 @@ async function load(spec: LoadSpec): Promise<LoadResult> {
   return JSON.parse(out) as LoadResult;
 }
 
-function gatewayEnv(stubOrigin: string): NodeJS.ProcessEnv {
+function gatewayEnv(stubOrigin: string, more: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
@@ -253,7 +313,13 @@ function gatewayEnv(stubOrigin: string): NodeJS.ProcessEnv {
     AUTHENTIK_URL: stubOrigin + AUTHENTIK_ROOT,
     AUTHENTIK_TOKEN: UPSTREAM_TOKEN,
     GATEWAY_API_KEYS: GATEWAY_API_KEY,
+    // The bench measures the gateway, not the vendor's quota: with a vendor's documented rate limit
+    // (IdentityNow's 100/10s by default) every scenario would measure the gateway queueing for it.
+    IDENTITYNOW_RATE_LIMIT: 'off',
+    AUTHENTIK_RATE_LIMIT: 'off',
     ...RAISED_LIMITS,
+    ...AUDIT_ENV,
+    ...more,
     ...GATEWAY_ENV,
   };
 }
@@ -263,11 +329,11 @@ type ServerCommand = Omit<InstructionTarget, 'name'>;
 
 const portOf = (ready: unknown) => (ready as { port: number }).port;
 
-function gatewayCommand(stubOrigin: string, profileDir: string | undefined): ServerCommand {
+function gatewayCommand(stubOrigin: string, profileDir: string | undefined, env?: Record<string, string>): ServerCommand {
   const nodeArgs = [...START_FLAGS, ...NODE_FLAGS, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])];
   return {
     args: [...nodeArgs, join(ROOT, 'dist/main.js')],
-    env: gatewayEnv(stubOrigin),
+    env: gatewayEnv(stubOrigin, env),
     isReady: (line) =>
       typeof (line as { msg?: unknown }).msg === 'string' && (line as { msg: string }).msg.startsWith('gateway listening on '),
     port: portOf,
@@ -304,7 +370,8 @@ function machine() {
   };
 }
 
-const fmt = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits));
+// null: a NaN that went through JSON (a load run that answered nothing).
+const fmt = (n: number | null | undefined, digits = 0) => (n === undefined || n === null || Number.isNaN(n) ? '—' : n.toFixed(digits));
 const mb = (bytes: number | undefined) => (bytes === undefined ? '—' : (bytes / 1024 ** 2).toFixed(0));
 
 /** Empty when there are no rows, so groups left out of a run print nothing. */
@@ -365,7 +432,7 @@ function restTable(measured: Measured[]): string {
 
 function scalingTable(measured: Measured[]): string {
   const rows = measured
-    .filter((m) => m.group !== 'rest' && m.group !== 'reference' && m.target === 'gateway')
+    .filter((m) => m.group !== 'rest' && m.group !== 'reference' && m.group !== 'mixed' && m.target === 'gateway')
     .map((g) => {
       const d = pair(measured, g)?.result;
       const gr = g.result;
@@ -432,8 +499,64 @@ function referenceTable(measured: Measured[]): string {
   return table(['server (identitynow patch)', 'conns', 'req/s', 'p50/p99 ms', '÷ direct', 'CPU µs/req', 'peak RSS MB', 'errors'], rows);
 }
 
+/** The mixed scenario: upstream calls per GraphQL request with read coalescing and the read cache on and off. */
+function mixedTable(measured: Measured[]): string {
+  const rows = measured
+    .filter((m) => m.group === 'mixed')
+    .map((m) => {
+      const r = m.result;
+      if (!r) return [m.label, String(m.connections), `skipped: ${m.skipped}`, '', '', '', '', ''];
+      return [
+        m.label,
+        String(m.connections),
+        fmt(m.upstreamCallsPerRequest, 3),
+        fmt(r.rps),
+        `${fmt(r.p50, 2)} / ${fmt(r.p99, 2)}`,
+        fmt(m.serverCpuUsPerRequest),
+        mb(m.serverPeakRss),
+        String(r.errorResponses + r.transportErrors),
+      ];
+    });
+  if (rows.length === 0) return '';
+  return (
+    `mixed: each connection sends ${HOT_CLIENT_IDS.length} hot oauthClient(id:) reads, the oauthClients list, the ${HOT_CLIENT_IDS.length} reads again ` +
+    `and one patchOAuthClient (1 write in 10); the stub answers each request after ${MIXED_LATENCY_MS} ms
+` +
+    table(
+      [
+        'mixed (identitynow, 10% writes)',
+        'conns',
+        'upstream calls / request',
+        'req/s',
+        'p50/p99 ms',
+        'CPU µs/req',
+        'peak RSS MB',
+        'errors',
+      ],
+      rows,
+    )
+  );
+}
+
+/** The gateway over the minimal-yoga yardstick (as shipped, the project's graphql-yoga), same request, 32 connections. */
+function yardstickRatio(measured: Measured[]): string | undefined {
+  const at32 = (m: Measured) => m.vendor === 'identitynow' && m.connections === SCALING_CONNECTIONS && m.result;
+  const gateway = measured.find((m) => at32(m) && m.group === 'rest' && m.target === 'gateway');
+  const yoga = measured.find((m) => at32(m) && m.target === 'minimal-yoga' && !m.yogaVersion);
+  if (!gateway || !yoga || gateway.serverCpuUsPerRequest === undefined || yoga.serverCpuUsPerRequest === undefined) return undefined;
+  return (
+    `the gateway ÷ minimal-yoga at 32 connections (identitynow patch): CPU per request ${(gateway.serverCpuUsPerRequest / yoga.serverCpuUsPerRequest).toFixed(2)}× ` +
+    `(target ≤ 1×), throughput ${(gateway.result!.rps / yoga.result!.rps).toFixed(2)}× (target ≥ 1×)` +
+    (gateway.databaseCpuUsPerRequest !== undefined
+      ? `; the audit trail's PostgreSQL spent another ${fmt(gateway.databaseCpuUsPerRequest)} µs a request`
+      : '')
+  );
+}
+
 function verdict(measured: Measured[]): string[] {
   const lines: string[] = [];
+  const ratio = yardstickRatio(measured);
+  if (ratio) lines.push(ratio);
   const gateway = measured.filter((m) => m.target === 'gateway' && m.result);
   const errors = gateway.reduce((sum, m) => sum + m.result!.errorResponses + m.result!.transportErrors, 0);
   // The targets are read at 32 connections on the REST rows; the work-scaling rows send requests up to
@@ -472,7 +595,7 @@ function verdict(measured: Measured[]): string[] {
 async function measure(scenario: Scenario, stub: Started, stubOrigin: string, profileDir: string | undefined): Promise<Measured> {
   const gateway =
     scenario.target === 'gateway'
-      ? await startServer(gatewayCommand(stubOrigin, profileDir))
+      ? await startServer(gatewayCommand(stubOrigin, profileDir, scenario.gatewayEnv))
       : scenario.target !== 'direct'
         ? await startServer(await referenceCommand(scenario.target, stubOrigin, scenario.yogaVersion))
         : undefined;
@@ -483,25 +606,43 @@ async function measure(scenario: Scenario, stub: Started, stubOrigin: string, pr
       if (probe?.includes('Cannot query field'))
         return { ...scenario, skipped: 'the schema has no _entities field (federation is not in this build)' };
     }
-    const refused = await preflight(origin, scenario.request);
-    if (refused) return { ...scenario, skipped: refused };
+    for (const request of Array.isArray(scenario.request) ? scenario.request : [scenario.request]) {
+      const refused = await preflight(origin, request);
+      if (refused) return { ...scenario, skipped: refused };
+    }
 
     const spec = { origin, request: scenario.request, connections: scenario.connections };
-    await load({ ...spec, durationSeconds: WARMUP_SECONDS });
+    const warmup = await load({ ...spec, durationSeconds: WARMUP_SECONDS });
     await waitForQuiet();
     const pids = [gateway?.started.child.pid, stub.child.pid!];
-    const before = { processes: pids.map((pid) => (pid === undefined ? 0 : cpuTimeMs(pid))), machine: machineCpuMs() };
-    const result = await load({ ...spec, durationSeconds: DURATION_SECONDS });
-    const after = { processes: pids.map((pid) => (pid === undefined ? 0 : cpuTimeMs(pid))), machine: machineCpuMs() };
+    const database = auditStore?.pid;
+    const sample = () => ({
+      processes: pids.map((pid) => (pid === undefined ? 0 : cpuTimeMs(pid))),
+      database: database === undefined ? undefined : treeCpuMs(database),
+      machine: machineCpuMs(),
+    });
+    const counting = scenario.group === 'mixed';
+    const callsBefore = counting ? await stubRequests(stubOrigin) : undefined;
+    const before = sample();
+    // Counted upstream calls are divided by the requests answered, so none may be cut off in flight at
+    // the end: a fixed number of whole sequences, about the measured period's worth at the warm-up's rate.
+    const sequence = Array.isArray(scenario.request) ? scenario.request.length * scenario.connections : 1;
+    const amount = counting ? sequence * Math.max(1, Math.round((warmup.rps * DURATION_SECONDS) / sequence)) : undefined;
+    const result = await load({ ...spec, durationSeconds: DURATION_SECONDS, ...(amount ? { amount } : {}) });
+    const after = sample();
+    const callsAfter = counting ? await stubRequests(stubOrigin) : undefined;
 
     const m: Measured = { ...scenario, result };
     const used = before.processes.map((ms, i) =>
       ms === undefined || after.processes[i] === undefined ? undefined : after.processes[i]! - ms,
     );
     if (used.every((ms) => ms !== undefined) && before.machine && after.machine) {
-      const ours = used.reduce((a, b) => a! + b!, 0)! + result.cpuMs;
+      const ours = used.reduce((a, b) => a! + b!, 0)! + result.cpuMs + (after.database ?? 0) - (before.database ?? 0);
       m.otherCpuShare = Math.max(0, (after.machine.busy - before.machine.busy - ours) / (after.machine.total - before.machine.total));
     }
+    if (before.database !== undefined && after.database !== undefined)
+      m.databaseCpuUsPerRequest = ((after.database - before.database) * 1000) / result.requests;
+    if (callsBefore !== undefined && callsAfter !== undefined) m.upstreamCallsPerRequest = (callsAfter - callsBefore) / result.requests;
     if (gateway) {
       if (used[0] !== undefined) m.serverCpuUsPerRequest = (used[0] * 1000) / result.requests;
       const peak = peakRss(gateway.started.child.pid!);
@@ -511,6 +652,12 @@ async function measure(scenario: Scenario, stub: Started, stubOrigin: string, pr
   } finally {
     if (gateway) await stopProcess(gateway.started.child);
   }
+}
+
+/** The requests the stub has answered so far. */
+async function stubRequests(stubOrigin: string): Promise<number> {
+  const res = await fetch(stubOrigin + STUB_COUNT_PATH);
+  return ((await res.json()) as { requests: number }).requests;
 }
 
 /** --instructions: instructions per request of the gateway and the yardsticks, all on the IdentityNow patch. */
@@ -542,10 +689,44 @@ async function instructionsRun(stubOrigin: string, stamp: string): Promise<void>
       results.map((r) => [r.name, String(r.requests), k(r.mainThread), k(r.allThreads), String(r.errors)]),
     )}\n`,
   );
+  const gateway = results.find((r) => r.name === 'the gateway');
+  const yoga = results.find((r) => r.name === 'minimal-yoga');
+  const ratio =
+    gateway && yoga ? { mainThread: gateway.mainThread / yoga.mainThread, allThreads: gateway.allThreads / yoga.allThreads } : undefined;
+  if (ratio)
+    process.stdout.write(
+      `\nthe gateway ÷ minimal-yoga: ${ratio.mainThread.toFixed(2)}× the instructions a request on the main thread, ` +
+        `${ratio.allThreads.toFixed(2)}× on all threads (target ≤ 1×)\n`,
+    );
   const file = join(RESULTS_DIR, `${stamp}-instructions.json`);
-  writeFileSync(file, JSON.stringify({ time: new Date().toISOString(), machine: machine(), counts, results }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        time: new Date().toISOString(),
+        machine: machine(),
+        auditStore: auditStore!.description,
+        counts,
+        results,
+        gatewayOverMinimalYoga: ratio,
+      },
+      null,
+      2,
+    ),
+  );
   process.stdout.write(`\nresults: ${file}\n`);
 }
+
+function startStub(latencyMs: number): Promise<Started> {
+  return startProcess(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/stub-upstream.ts')],
+    { PATH: process.env.PATH, BENCH_STUB_LATENCY_MS: String(latencyMs) },
+    (line) => typeof (line as { port?: unknown }).port === 'number',
+  );
+}
+
+const originOf = (stub: Started) => `http://127.0.0.1:${(stub.ready as { port: number }).port}`;
 
 async function main(): Promise<void> {
   if (!flag('--no-build')) {
@@ -556,76 +737,85 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const profileDir = PROFILE ? join(RESULTS_DIR, `profile-${stamp}`) : undefined;
 
-  const stub = await startProcess(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'bench/stub-upstream.ts')],
-    { PATH: process.env.PATH },
-    (line) => typeof (line as { port?: unknown }).port === 'number',
-  );
-  const stubOrigin = `http://127.0.0.1:${(stub.ready as { port: number }).port}`;
-  if (flag('--instructions')) {
-    try {
-      await instructionsRun(stubOrigin, stamp);
-    } finally {
-      await stopProcess(stub.child);
-    }
-    return;
-  }
-  const measured: Measured[] = [];
+  const stub = await startStub(0);
+  const stubOrigin = originOf(stub);
+  // The mixed scenario's upstream answers after a vendor's few milliseconds, so that identical reads overlap.
+  const slowStub = !flag('--instructions') && GROUPS.has('mixed') ? await startStub(MIXED_LATENCY_MS) : undefined;
   try {
-    const info = machine();
-    process.stdout.write(
-      `stub upstream ${stubOrigin}; ${info.cpus} CPUs (${info.cpuModel}), Node ${info.node}, graphql-yoga ${info.graphqlYoga}\n` +
-        `each scenario: ${WARMUP_SECONDS} s warm-up, then ${DURATION_SECONDS} s measured; a fresh gateway process for each gateway scenario\n` +
-        `limits raised for the bench: ${Object.entries(RAISED_LIMITS)
-          .map(([name, value]) => `${name}=${value}`)
-          .join(', ')}\n` +
-        `gateway: node ${[...NODE_FLAGS, 'dist/main.js'].join(' ')}, NODE_ENV=production\n\n`,
-    );
-    for (const scenario of scenarios()) {
-      const name = `${serverName(scenario).padEnd(7)} ${scenario.label} (${scenario.vendor}), ${scenario.connections} conn`;
-      const m = await measure(scenario, stub, stubOrigin, profileDir);
-      measured.push(m);
-      if (m.skipped) {
-        process.stdout.write(`${name}: skipped, ${m.skipped}\n`);
-        continue;
-      }
-      const r = m.result!;
-      process.stdout.write(
-        `${name}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ${r.errorResponses + r.transportErrors} errors` +
-          `${m.otherCpuShare !== undefined && m.otherCpuShare > 0.05 ? ` (other processes used ${(100 * m.otherCpuShare).toFixed(0)}% of the CPUs meanwhile)` : ''}\n`,
-      );
-    }
-
-    const rest = restTable(measured);
-    const reference = referenceTable(measured);
-    const scaling = scalingTable(measured);
-    const summary = verdict(measured);
-    process.stdout.write(`\n${[rest, reference, scaling, summary.join('\n')].filter((part) => part !== '').join('\n\n')}\n`);
-
-    const file = join(RESULTS_DIR, `${stamp}.json`);
-    writeFileSync(
-      file,
-      JSON.stringify(
-        {
-          time: new Date().toISOString(),
-          machine: info,
-          gatewayNodeFlags: NODE_FLAGS,
-          warmupSeconds: WARMUP_SECONDS,
-          durationSeconds: DURATION_SECONDS,
-          raisedLimits: RAISED_LIMITS,
-          scenarios: measured,
-          summary,
-        },
-        null,
-        2,
-      ),
-    );
-    process.stdout.write(`\nresults: ${file}\n`);
+    auditStore = await startAuditStore(AUDIT_STORE as 'postgres' | 'pglite');
+    AUDIT_ENV = auditStore.env;
+    if (flag('--instructions')) await instructionsRun(stubOrigin, stamp);
+    else await loadRun(stub, stubOrigin, slowStub, stamp, profileDir);
   } finally {
     await stopProcess(stub.child);
+    if (slowStub) await stopProcess(slowStub.child);
+    await auditStore?.stop();
   }
   if (profileDir) process.stdout.write(`\n${summarizeProfiles(profileDir)}\n`);
+}
+
+async function loadRun(stub: Started, stubOrigin: string, slowStub: Started | undefined, stamp: string, profileDir: string | undefined) {
+  const measured: Measured[] = [];
+  const info = machine();
+  process.stdout.write(
+    `stub upstream ${stubOrigin}; ${info.cpus} CPUs (${info.cpuModel}), Node ${info.node}, graphql-yoga ${info.graphqlYoga}\n` +
+      `each scenario: ${WARMUP_SECONDS} s warm-up, then ${DURATION_SECONDS} s measured; a fresh gateway process for each gateway scenario\n` +
+      `limits raised for the bench: ${Object.entries(RAISED_LIMITS)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(', ')}\n` +
+      `gateway: node ${[...NODE_FLAGS, 'dist/main.js'].join(' ')}, NODE_ENV=production; audit trail: ${auditStore!.description}\n` +
+      (slowStub
+        ? `mixed scenario: its own stub upstream ${originOf(slowStub)}, answering each request after ${MIXED_LATENCY_MS} ms\n`
+        : '') +
+      '\n',
+  );
+  for (const scenario of scenarios()) {
+    const name = `${serverName(scenario).padEnd(7)} ${scenario.label} (${scenario.vendor}), ${scenario.connections} conn`;
+    const m =
+      scenario.group === 'mixed'
+        ? await measure(scenario, slowStub!, originOf(slowStub!), profileDir)
+        : await measure(scenario, stub, stubOrigin, profileDir);
+    measured.push(m);
+    if (m.skipped) {
+      process.stdout.write(`${name}: skipped, ${m.skipped}\n`);
+      continue;
+    }
+    const r = m.result!;
+    process.stdout.write(
+      `${name}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ${r.errorResponses + r.transportErrors} errors` +
+        `${m.upstreamCallsPerRequest !== undefined ? `, ${fmt(m.upstreamCallsPerRequest, 3)} upstream calls a request` : ''}` +
+        `${m.otherCpuShare !== undefined && m.otherCpuShare > 0.05 ? ` (other processes used ${(100 * m.otherCpuShare).toFixed(0)}% of the CPUs meanwhile)` : ''}\n`,
+    );
+  }
+
+  const rest = restTable(measured);
+  const reference = referenceTable(measured);
+  const scaling = scalingTable(measured);
+  const mixed = mixedTable(measured);
+  const summary = verdict(measured);
+  process.stdout.write(`\n${[rest, reference, scaling, mixed, summary.join('\n')].filter((part) => part !== '').join('\n\n')}\n`);
+
+  const file = join(RESULTS_DIR, `${stamp}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        time: new Date().toISOString(),
+        machine: info,
+        gatewayNodeFlags: NODE_FLAGS,
+        auditStore: auditStore!.description,
+        warmupSeconds: WARMUP_SECONDS,
+        durationSeconds: DURATION_SECONDS,
+        raisedLimits: RAISED_LIMITS,
+        mixed: { stubLatencyMs: MIXED_LATENCY_MS, cacheTtlMs: MIXED_CACHE_TTL_MS },
+        scenarios: measured,
+        summary,
+      },
+      null,
+      2,
+    ),
+  );
+  process.stdout.write(`\nresults: ${file}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -4,10 +4,15 @@
  * asked for. It reads each request body (a real upstream must) but never parses it, so the stub costs
  * as little as an HTTP server can, and what the benchmark measures is the client in front of it. Run
  * as its own process; it prints `{"port":N}` once it listens.
+ *
+ * It also answers IdentityNow's list, `GET /oauth-clients`, with the mixed scenario's hot clients, and
+ * counts the requests it answers: `GET /__stub/requests` (not counted) says how many so far. With
+ * BENCH_STUB_LATENCY_MS set, every answer waits that long, as a vendor's does, so that concurrent
+ * identical reads overlap and the gateway can share them.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AUTHENTIK_ROOT, IDENTITYNOW_ROOT } from './workload.js';
+import { AUTHENTIK_ROOT, HOT_CLIENT_IDS, IDENTITYNOW_ROOT, STUB_COUNT_PATH } from './workload.js';
 
 const ID = '\u0000id\u0000';
 
@@ -90,10 +95,13 @@ const routes: Array<{ prefix: string; suffix: string; body: [string, string] }> 
 ];
 
 const NOT_FOUND = JSON.stringify({ detail: 'Not found.' });
+const CLIENT_LIST_PATH = `${IDENTITYNOW_ROOT}/oauth-clients`;
+const CLIENT_LIST = `[${HOT_CLIENT_IDS.map((id) => routes[0]!.body[0] + JSON.stringify(id) + routes[0]!.body[1]).join(',')}]`;
 
 /** The prepared body for GET or PATCH of one resource, or undefined. */
 function bodyFor(method: string | undefined, url: string): string | undefined {
   if (method !== 'GET' && method !== 'PATCH') return undefined;
+  if (method === 'GET' && url === CLIENT_LIST_PATH) return CLIENT_LIST;
   for (const route of routes) {
     if (!url.startsWith(route.prefix) || !url.endsWith(route.suffix)) continue;
     const id = url.slice(route.prefix.length, url.length - route.suffix.length);
@@ -112,11 +120,21 @@ function answer(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
+const LATENCY_MS = Number(process.env.BENCH_STUB_LATENCY_MS ?? 0);
+let answered = 0;
+
 const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  if (req.url === STUB_COUNT_PATH) {
+    req.resume();
+    answer(res, 200, JSON.stringify({ requests: answered }));
+    return;
+  }
+  answered += 1;
   const body = bodyFor(req.method, req.url ?? '');
+  const reply = () => (body ? answer(res, 200, body) : answer(res, 404, NOT_FOUND));
   // Drain the request before answering, as any upstream that reads the patch would.
   req.on('data', () => {});
-  req.on('end', () => (body ? answer(res, 200, body) : answer(res, 404, NOT_FOUND)));
+  req.on('end', LATENCY_MS > 0 ? () => setTimeout(reply, LATENCY_MS) : reply);
 });
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {

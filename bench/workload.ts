@@ -116,5 +116,24 @@ export function entities(count: number): HttpRequest {
   );
 }
 
+/** The IdentityNow clients the mixed scenario reads over and over; the stub lists them as GET /oauth-clients. */
+export const HOT_CLIENT_IDS: readonly string[] = [0, 1, 2, 3].map((i) => `${CLIENT_ID.slice(0, -1)}${i}`);
+/** The stub upstream's count of the requests it answered (bench/stub-upstream.ts). */
+export const STUB_COUNT_PATH = '/__stub/requests';
+
+/**
+ * The mixed, read-heavy workload, sent in this order by each connection: every hot client read by id,
+ * the list of clients, the hot clients again, then one patch of a hot client (a write in ten requests).
+ */
+export function mixedRequests(): HttpRequest[] {
+  const read = (id: string) => graphql(`query Client($id: ID!) { oauthClient(id: $id) ${CLIENT_SELECTION} }`, { id });
+  const list = graphql(`query Clients { oauthClients ${CLIENT_SELECTION} }`);
+  const write = graphql(
+    `mutation Patch($id: ID!, $ops: [JsonPatchOperation!]!) { patchOAuthClient(id: $id, ops: $ops) ${CLIENT_SELECTION} }`,
+    { id: HOT_CLIENT_IDS[0], ops: [{ op: 'REPLACE', path: '/description', value: 'bench change' }] },
+  );
+  return [...HOT_CLIENT_IDS.map(read), list, ...HOT_CLIENT_IDS.map(read), write];
+}
+
 /** Answers "Cannot query field" when the schema has no federation entry point; introspection stays off. */
 export const ENTITIES_PROBE = graphql('{ _entities(representations: []) { __typename } }');

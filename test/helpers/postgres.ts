@@ -12,6 +12,8 @@ import { handOver, spawnAs } from './unprivileged.js';
 /** A throwaway PostgreSQL server on 127.0.0.1, started once per test file from Debian's server binaries. */
 export interface PostgresServer {
   port: number;
+  /** The process started for the server (runuser's, when it stands between): its tree is the server's processes. */
+  pid: number;
   /** A new, empty database on the server, with its URL. */
   createDatabase(name?: string): Promise<string>;
   /** Runs SQL as the superuser, in `database`. */
@@ -81,6 +83,7 @@ export async function startPostgres(): Promise<PostgresServer> {
 
   return {
     port,
+    pid: server.pid!,
     async createDatabase(name = `audit_${process.pid}_${++databases}`) {
       await sql('postgres', `create database ${name}`);
       return url(name);
