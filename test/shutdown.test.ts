@@ -1,29 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { identityNowClient, IDN_ID } from './fixtures/upstream-bodies.js';
+import { startEntryPoint, type EntryPoint } from './helpers/entry-point.js';
 import { json, startStub, type Stub } from './helpers/stub.js';
 
 // The real entry point, pointed at a stub upstream that holds its answers back, so SIGTERM arrives
 // while requests are in flight.
 const IN_FLIGHT = 3;
-
-type LogEntry = Record<string, unknown>;
-
-interface EntryPoint {
-  child: ChildProcess;
-  port: number;
-  lines: LogEntry[];
-  /** Resolves with the first log line whose message matches, logged already or to come. */
-  logged(pattern: RegExp): Promise<LogEntry>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
 let stub: Stub;
 let held: ServerResponse[];
@@ -49,42 +36,19 @@ afterEach(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function startEntryPoint(env: Record<string, string>): Promise<EntryPoint> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      IDENTITYNOW_URL: `${stub.origin}/beta`,
-      IDENTITYNOW_TOKEN: 'idn-token-shutdown',
-      // The gateway holds a credential; this test is about shutdown, not caller authentication.
-      GATEWAY_ALLOW_ANONYMOUS: 'true',
-      // The audit trail's embedded store, in a directory of this test's own.
-      GATEWAY_DATA_DIR: dataDir,
-      // Long enough that only the test decides when the held answers go out.
-      UPSTREAM_TIMEOUT_MS: '60000',
-      UPSTREAM_HEADERS_TIMEOUT_MS: '60000',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+async function start(env: Record<string, string>): Promise<EntryPoint> {
+  entry = await startEntryPoint({
+    IDENTITYNOW_URL: `${stub.origin}/beta`,
+    IDENTITYNOW_TOKEN: 'idn-token-shutdown',
+    // The gateway holds a credential; this test is about shutdown, not caller authentication.
+    GATEWAY_ALLOW_ANONYMOUS: 'true',
+    // The audit trail's embedded store, in a directory of this test's own.
+    GATEWAY_DATA_DIR: dataDir,
+    // Long enough that only the test decides when the held answers go out.
+    UPSTREAM_TIMEOUT_MS: '60000',
+    UPSTREAM_HEADERS_TIMEOUT_MS: '60000',
+    ...env,
   });
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-  const lines: LogEntry[] = [];
-  const waiters: Array<{ pattern: RegExp; resolve(entry: LogEntry): void }> = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const parsed = JSON.parse(line) as LogEntry;
-    lines.push(parsed);
-    for (const waiter of waiters) if (waiter.pattern.test(String(parsed.msg))) waiter.resolve(parsed);
-  });
-  const logged = (pattern: RegExp) => {
-    const seen = lines.find((l) => pattern.test(String(l.msg)));
-    return seen ? Promise.resolve(seen) : new Promise<LogEntry>((resolve) => waiters.push({ pattern, resolve }));
-  };
-  const listening = await Promise.race([
-    logged(/^gateway listening on /),
-    exited.then(() => Promise.reject(new Error('exited before listening'))),
-  ]);
-  entry = { child, port: listening.port as number, lines, logged, exited };
   return entry;
 }
 
@@ -111,7 +75,7 @@ function connectError(port: number): Promise<string | undefined> {
 }
 
 it('SIGTERM: in-flight requests finish, new connections are refused, exit code 0', async () => {
-  const { child, port, lines, logged, exited } = await startEntryPoint({ SHUTDOWN_TIMEOUT_MS: '60000' });
+  const { child, port, lines, logged, exited } = await start({ SHUTDOWN_TIMEOUT_MS: '60000' });
   expect(port).toBeGreaterThan(0);
   const requests = Array.from({ length: IN_FLIGHT }, () =>
     query(port).then(async (res) => ({ status: res.status, connection: res.headers.get('connection'), body: await res.json() })),
@@ -139,7 +103,7 @@ it('SIGTERM: in-flight requests finish, new connections are refused, exit code 0
 }, 60_000);
 
 it('SIGINT with a request that outlives the grace period: its connection is cut, and the exit code is still 0', async () => {
-  const { child, port, lines, logged, exited } = await startEntryPoint({ SHUTDOWN_TIMEOUT_MS: '200' });
+  const { child, port, lines, logged, exited } = await start({ SHUTDOWN_TIMEOUT_MS: '200' });
   const requests = Array.from({ length: IN_FLIGHT }, () =>
     query(port).then(
       (res) => res.status,
