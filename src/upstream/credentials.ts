@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Credential, ServiceId } from '../config.js';
 import { gatewayError } from '../errors.js';
 import type { AnswerBody } from './body.js';
@@ -10,6 +11,22 @@ export type AuthScheme = 'bearer' | 'raw';
 export interface Presented {
   header: string;
   secret: string;
+}
+
+const DIGESTS = new WeakMap<Presented, string>();
+
+/**
+ * A digest of the credential (128 bits of its SHA-256), for keys that must tell credentials apart
+ * without holding one: shared reads, rate-limit buckets. Computed once per credential in hand.
+ */
+export function credentialDigest(presented: Presented | undefined): string {
+  if (!presented) return '-';
+  let digest = DIGESTS.get(presented);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(presented.secret).digest('base64url').slice(0, 22);
+    DIGESTS.set(presented, digest);
+  }
+  return digest;
 }
 
 export interface CredentialSource {

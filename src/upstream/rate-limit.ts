@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { credentialDigest } from './credentials.js';
 import type { Policy } from './policies.js';
 
 /**
@@ -167,8 +167,7 @@ const THROTTLED = { kind: 'failed', failure: 'throttled', code: 'RATE_LIMIT' } a
  */
 export function throttle(service: string, limiter: RateLimiter): Policy {
   return (next) => async (call) => {
-    const key = `${service}:${call.presented ? createHash('sha256').update(call.presented.secret).digest('base64url').slice(0, 22) : '-'}`;
-    const admitted = await limiter.wait(key, call.operation, call.dispatchBy);
+    const admitted = await limiter.wait(`${service}:${credentialDigest(call.presented)}`, call.operation, call.dispatchBy);
     if (!admitted.go) return { exchange: THROTTLED, retryAfterMs: admitted.retryAfterMs };
     const attempted = await next(call);
     if (attempted.exchange.kind === 'answer') limiter.observe(attempted.exchange.headers, call.operation);

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { AnswerBody } from './body.js';
+import { credentialDigest } from './credentials.js';
 import type { Attempted, Call, Policy } from './policies.js';
 
 /**
@@ -17,13 +17,12 @@ const PER_REQUEST = new Set(['authorization', 'x-request-id', 'traceparent', 'tr
 function keyOf(call: Call): string | undefined {
   const { request } = call;
   if (request.method !== 'GET' || !call.idempotent || call.fresh) return undefined;
-  const credential = call.presented ? createHash('sha256').update(call.presented.secret).digest('base64url') : '-';
   let headers = '';
   for (const name of Object.keys(request.headers).sort()) {
     if (!PER_REQUEST.has(name)) headers += `${name}:${request.headers[name]}\n`;
   }
   // A read with a deadline of its own waits only with reads of the same deadline.
-  return `${request.origin}${request.path}\n${headers}${credential}\n${call.timeoutMs ?? ''}`;
+  return `${request.origin}${request.path}\n${headers}${credentialDigest(call.presented)}\n${call.timeoutMs ?? ''}`;
 }
 
 /** Concurrent identical reads share the first one's upstream call and its answer. */
