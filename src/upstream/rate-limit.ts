@@ -36,12 +36,8 @@ export interface TokenStore {
 }
 
 /** Buckets in this process's memory. */
-export class LocalTokens implements TokenStore {
+export class LocalTokens {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
-
-  async take(key: string, rate: Rate, now: number): Promise<{ taken: true } | { taken: false; waitMs: number }> {
-    return this.takeNow(key, rate, now);
-  }
 
   takeNow(key: string, rate: Rate, now: number): { taken: true } | { taken: false; waitMs: number } {
     const perMsRate = rate.requests / rate.perMs;
