@@ -53,14 +53,23 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAMES.has(normalized) || SECRET_SUFFIXES.some((suffix) => normalized.endsWith(suffix));
 }
 
-/** The changes with every value a secret's name marks replaced by SECRET_MARKER, at any depth. */
+/**
+ * Text as PostgreSQL can store it: it holds no NUL character, in text or in jsonb, and a value that
+ * carried one would fail its write. U+FFFD is the character that says one could not be represented.
+ */
+export function storable(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\ufffd') : text;
+}
+
+/** The changes as the trail keeps them: every value a secret's name marks replaced by SECRET_MARKER, at any depth; text storable. */
 export function maskSecrets(changes: readonly FieldChange[]): FieldChange[] {
   return changes.map((change) => {
+    const field = storable(change.field);
     if (isSecretName(change.field)) {
-      return { field: change.field, ...maskedSide('before', change.before), ...maskedSide('after', change.after) };
+      return { field, ...maskedSide('before', change.before), ...maskedSide('after', change.after) };
     }
     return {
-      field: change.field,
+      field,
       ...(change.before !== undefined ? { before: maskValue(change.before) } : {}),
       ...(change.after !== undefined ? { after: maskValue(change.after) } : {}),
     };
@@ -75,9 +84,13 @@ function maskedSide(side: 'before' | 'after', value: unknown): Partial<FieldChan
 
 function maskValue(value: unknown, depth = 0): unknown {
   // Values come from a GraphQL request, whose nesting the operation limits bound already.
+  if (typeof value === 'string') return storable(value);
   if (depth > 64 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => maskValue(item, depth + 1));
   return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [key, isSecretName(key) && item !== null ? SECRET_MARKER : maskValue(item, depth + 1)]),
+    Object.entries(value).map(([key, item]) => [
+      storable(key),
+      isSecretName(key) && item !== null ? SECRET_MARKER : maskValue(item, depth + 1),
+    ]),
   );
 }

@@ -4,7 +4,7 @@ import { gatewayError } from '../errors.js';
 import { log } from '../log.js';
 import { describeStore, type AuditConfig } from './config.js';
 import { errorText, type Database } from './database.js';
-import { maskSecrets, type AuditEvent, type AuditEventPage, type AuditQuery } from './events.js';
+import { maskSecrets, storable, type AuditEvent, type AuditEventPage, type AuditQuery } from './events.js';
 import { migrate } from './migrations.js';
 import { SharedTokens } from './rate-buckets.js';
 import { AuditStore } from './store.js';
@@ -115,11 +115,11 @@ export class AuditTrail implements WriteJournal {
     return {
       id: randomUUID(),
       time: this.now().toISOString(),
-      requestId: record.requestId,
-      caller: record.caller,
+      requestId: storable(record.requestId),
+      caller: storable(record.caller),
       service: record.service,
       operation: record.operation,
-      resourceId: record.resourceId ?? null,
+      resourceId: record.resourceId === undefined ? null : storable(record.resourceId),
       changes: maskSecrets(record.changes),
       outcome: 'UNKNOWN',
       code: null,
@@ -132,7 +132,7 @@ export class AuditTrail implements WriteJournal {
   private completed(event: AuditEvent, result: WriteResult): AuditEvent {
     return {
       ...event,
-      resourceId: result.resourceId ?? event.resourceId,
+      resourceId: result.resourceId === undefined ? event.resourceId : storable(result.resourceId),
       outcome: result.outcome,
       code: result.code ?? null,
       upstreamStatus: result.upstreamStatus ?? null,

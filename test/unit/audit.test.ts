@@ -104,6 +104,14 @@ describe('secrets in the changes of an event', () => {
       { field: 'redirectUris/-', after: 'https://app.example.com/cb' },
     ]);
   });
+
+  it('keeps no NUL, which PostgreSQL cannot store, in a field, a value or a key at any depth: U+FFFD stands for it', () => {
+    expect(
+      maskSecrets([{ field: 'metadata/a\u0000b', before: 'x\u0000', after: { 'k\u0000': ['\u0000\u0000'], nested: { deep: 'y\u0000' } } }]),
+    ).toStrictEqual([
+      { field: 'metadata/a\ufffdb', before: 'x\ufffd', after: { 'k\ufffd': ['\ufffd\ufffd'], nested: { deep: 'y\ufffd' } } },
+    ]);
+  });
 });
 
 describe('cursor paging', () => {
