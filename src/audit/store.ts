@@ -2,21 +2,50 @@ import type { FieldChange, WriteOutcome } from '../changes/write.js';
 import type { ErrorCode } from '../errors.js';
 import type { ServiceId } from '../services/index.js';
 import type { Database } from './database.js';
+import { GroupCommit } from './group-commit.js';
 import type { AuditEvent, AuditEventPage, AuditQuery } from './events.js';
+
+/** Batches in flight at once, and events in one: enough to keep a busy trail moving, few enough to batch. */
+const BATCHES_IN_FLIGHT = 2;
+const MAX_BATCH = 256;
+
+// SQLSTATE classes of a failure that may be one event's own (data exception, integrity constraint),
+// rather than the store's: the batch is then retried event by event.
+const EVENT_FAILURE = /^2[23]/;
 
 /** The audit trail's SQL: the same statements on a PostgreSQL server and on PGlite. */
 export class AuditStore {
-  constructor(private readonly db: Database) {}
+  private readonly batches: GroupCommit<AuditEvent>;
+
+  constructor(private readonly db: Database) {
+    this.batches = new GroupCommit({
+      flush: (events) => this.upsert(events),
+      isolate: (error) => EVENT_FAILURE.test(String((error as { code?: unknown } | undefined)?.code ?? '')),
+      inFlight: BATCHES_IN_FLIGHT,
+      maxBatch: MAX_BATCH,
+    });
+  }
 
   /**
-   * Writes the event as it stands. An intent is inserted; its completion updates the same row (or
-   * inserts it whole, when the intent could not be written and the trail let the write go ahead).
+   * Writes the event as it stands, with the events other requests write meanwhile (group commit,
+   * src/audit/group-commit.ts); resolves once the statement holding it is committed. An intent is
+   * inserted; its completion updates the same row (or inserts it whole, when the intent could not be
+   * written and the trail let the write go ahead).
    */
-  async record(event: AuditEvent): Promise<void> {
+  record(event: AuditEvent): Promise<void> {
+    return this.batches.write(event);
+  }
+
+  private async upsert(batch: readonly AuditEvent[]): Promise<void> {
+    // One row may be updated once per statement: of two versions of an event, the later one stands.
+    const events = [...new Map(batch.map((event) => [event.id, event])).values()];
+    const column = <K extends keyof AuditEvent>(key: K) => events.map((event) => event[key]);
+    // unnest keeps the statement's text the same whatever the batch's size.
     await this.db.query(
       `insert into audit_events
          (id, time, request_id, caller, service, operation, resource_id, changes, outcome, code, upstream_status, tracking_id, completed_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13)
+       select * from unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[],
+                            $9::text[], $10::text[], $11::integer[], $12::text[], $13::timestamptz[])
        on conflict (id) do update set
          resource_id = coalesce(excluded.resource_id, audit_events.resource_id),
          outcome = excluded.outcome,
@@ -25,19 +54,19 @@ export class AuditStore {
          tracking_id = excluded.tracking_id,
          completed_at = excluded.completed_at`,
       [
-        event.id,
-        event.time,
-        event.requestId,
-        event.caller,
-        event.service,
-        event.operation,
-        event.resourceId,
-        JSON.stringify(event.changes),
-        event.outcome,
-        event.code,
-        event.upstreamStatus,
-        event.trackingId,
-        event.completedAt,
+        column('id'),
+        column('time'),
+        column('requestId'),
+        column('caller'),
+        column('service'),
+        column('operation'),
+        column('resourceId'),
+        events.map((event) => JSON.stringify(event.changes)),
+        column('outcome'),
+        column('code'),
+        column('upstreamStatus'),
+        column('trackingId'),
+        column('completedAt'),
       ],
     );
   }

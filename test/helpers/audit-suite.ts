@@ -331,6 +331,23 @@ export function auditSuite(backend: AuditBackend): void {
       expect(nodes[0]!.completedAt).not.toBeNull();
     });
 
+    it('concurrent writes are each recorded, and a value PostgreSQL cannot hold (a NUL) fails no write, its own included', async () => {
+      const ops = (value: string) => [{ op: 'REPLACE', path: '/description', value }];
+      const answers = await Promise.all([
+        patchIdn('idn-nul', ops('before\u0000after')),
+        patchIdn('idn-nul-name', [{ op: 'REPLACE', path: '/name', value: '\u0000' }]),
+        ...Array.from({ length: 8 }, (_, i) => patchIdn(`idn-many-${i}`)),
+      ]);
+      for (const answer of answers) expect(answer.errors).toBeUndefined();
+      const { nodes } = await events({ first: 20 });
+      expect(nodes.map((e) => e.requestId).sort()).toEqual(answers.map((a) => a.requestId).sort());
+      expect(new Set(nodes.map((e) => e.outcome))).toEqual(new Set(['APPLIED']));
+      const byId = new Map(nodes.map((e) => [e.resourceId, e]));
+      // A NUL is kept as U+FFFD, the character that says one could not be represented.
+      expect(byId.get('idn-nul')!.changes).toEqual([{ field: 'description', before: null, after: 'before\ufffdafter' }]);
+      expect(byId.get('idn-nul-name')!.changes).toEqual([{ field: 'name', before: null, after: '\ufffd' }]);
+    });
+
     it('a plan or a read records nothing', async () => {
       expect((await post(gateway.url, `{ oauthClient(id: "idn-3") { id } }`)).errors).toBeUndefined();
       expect((await events()).nodes).toEqual([]);
