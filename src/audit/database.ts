@@ -6,7 +6,15 @@ export type Row = Record<string, unknown>;
 
 export interface Sql {
   /** One statement, with $1… parameters. */
-  query<R = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R = Row>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]>;
+}
+
+export interface QueryOptions {
+  /**
+   * For a statement run often: the name under which each connection to a server keeps it parsed and
+   * planned (one name per text). PGlite, in this process, has no round trip to save and ignores it.
+   */
+  prepared?: string;
 }
 
 export interface Database extends Sql {

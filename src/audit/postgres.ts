@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { log } from '../log.js';
 import type { AuditStoreConfig } from './config.js';
-import { errorText, type Database, type Row, type Sql } from './database.js';
+import { errorText, type Database, type QueryOptions, type Row, type Sql } from './database.js';
 
 type PostgresConfig = Extract<AuditStoreConfig, { kind: 'postgres' }>;
 
@@ -42,8 +42,9 @@ export function openPostgres(config: PostgresConfig): Database {
   });
 
   return {
-    async query<R = Row>(text: string, params?: readonly unknown[]) {
-      return (await pool.query<Row>(text, params as unknown[] | undefined)).rows as R[];
+    async query<R = Row>(text: string, params?: readonly unknown[], options?: QueryOptions) {
+      const values = params as unknown[] | undefined;
+      return (await pool.query<Row>(options?.prepared ? { name: options.prepared, text, values } : { text, values })).rows as R[];
     },
     async transaction(fn, options = {}) {
       const client = await pool.connect();

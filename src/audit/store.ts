@@ -5,21 +5,49 @@ import type { Database } from './database.js';
 import { GroupCommit } from './group-commit.js';
 import type { AuditEvent, AuditEventPage, AuditQuery } from './events.js';
 
-/** Batches in flight at once, and events in one: enough to keep a busy trail moving, few enough to batch. */
-const BATCHES_IN_FLIGHT = 2;
+/**
+ * One batch in flight at a time: under load the next one gathers every event that came meanwhile,
+ * and fewer, larger statements cost the gateway and the database less than more, smaller ones.
+ */
+const BATCHES_IN_FLIGHT = 1;
 const MAX_BATCH = 256;
 
 // SQLSTATE classes of a failure that may be one event's own (data exception, integrity constraint),
 // rather than the store's: the batch is then retried event by event.
 const EVENT_FAILURE = /^2[23]/;
 
+/** An event to write; `whole` unless its intent is stored already, and only the outcome is new. */
+interface Pending {
+  event: AuditEvent;
+  whole: boolean;
+}
+
+// Inserts each event, or updates the outcome of one whose intent is stored. unnest keeps the text
+// the same whatever the batch's size, so a server keeps it prepared. An outcome carries no changes
+// (null), which its intent has already: the insert never happens for it, and the coalesce only
+// satisfies the column's constraint, which is checked before the conflict is.
+const UPSERT = `insert into audit_events
+    (id, time, request_id, caller, service, operation, resource_id, changes, outcome, code, upstream_status, tracking_id, completed_at)
+  select id, time, request_id, caller, service, operation, resource_id, coalesce(changes, '[]'), outcome, code, upstream_status,
+         tracking_id, completed_at
+  from unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[],
+              $9::text[], $10::text[], $11::integer[], $12::text[], $13::timestamptz[])
+    as e (id, time, request_id, caller, service, operation, resource_id, changes, outcome, code, upstream_status, tracking_id, completed_at)
+  on conflict (id) do update set
+    resource_id = coalesce(excluded.resource_id, audit_events.resource_id),
+    outcome = excluded.outcome,
+    code = excluded.code,
+    upstream_status = excluded.upstream_status,
+    tracking_id = excluded.tracking_id,
+    completed_at = excluded.completed_at`;
+
 /** The audit trail's SQL: the same statements on a PostgreSQL server and on PGlite. */
 export class AuditStore {
-  private readonly batches: GroupCommit<AuditEvent>;
+  private readonly batches: GroupCommit<Pending>;
 
   constructor(private readonly db: Database) {
     this.batches = new GroupCommit({
-      flush: (events) => this.upsert(events),
+      flush: (pending) => this.upsert(pending),
       isolate: (error) => EVENT_FAILURE.test(String((error as { code?: unknown } | undefined)?.code ?? '')),
       inFlight: BATCHES_IN_FLIGHT,
       maxBatch: MAX_BATCH,
@@ -27,32 +55,31 @@ export class AuditStore {
   }
 
   /**
-   * Writes the event as it stands, with the events other requests write meanwhile (group commit,
-   * src/audit/group-commit.ts); resolves once the statement holding it is committed. An intent is
-   * inserted; its completion updates the same row (or inserts it whole, when the intent could not be
-   * written and the trail let the write go ahead).
+   * Writes the event whole: an intent, a write that ended before anything was sent, or the outcome of
+   * one whose intent could not be stored. It leaves with the events other requests write meanwhile
+   * (group commit, src/audit/group-commit.ts) and resolves once the statement holding it is committed.
    */
   record(event: AuditEvent): Promise<void> {
-    return this.batches.write(event);
+    return this.batches.write({ event, whole: true });
   }
 
-  private async upsert(batch: readonly AuditEvent[]): Promise<void> {
-    // One row may be updated once per statement: of two versions of an event, the later one stands.
-    const events = [...new Map(batch.map((event) => [event.id, event])).values()];
-    const column = <K extends keyof AuditEvent>(key: K) => events.map((event) => event[key]);
-    // unnest keeps the statement's text the same whatever the batch's size.
+  /** Writes the outcome of an event whose intent is stored: its changes are not sent again. */
+  complete(event: AuditEvent): Promise<void> {
+    return this.batches.write({ event, whole: false });
+  }
+
+  private async upsert(batch: readonly Pending[]): Promise<void> {
+    // One row may be updated once per statement: of two versions of an event, the later one stands,
+    // written whole if either was.
+    const byId = new Map<string, Pending>();
+    for (const pending of batch) {
+      const earlier = byId.get(pending.event.id);
+      byId.set(pending.event.id, earlier ? { event: pending.event, whole: pending.whole || earlier.whole } : pending);
+    }
+    const rows = [...byId.values()];
+    const column = <K extends keyof AuditEvent>(key: K) => rows.map(({ event }) => event[key]);
     await this.db.query(
-      `insert into audit_events
-         (id, time, request_id, caller, service, operation, resource_id, changes, outcome, code, upstream_status, tracking_id, completed_at)
-       select * from unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[],
-                            $9::text[], $10::text[], $11::integer[], $12::text[], $13::timestamptz[])
-       on conflict (id) do update set
-         resource_id = coalesce(excluded.resource_id, audit_events.resource_id),
-         outcome = excluded.outcome,
-         code = excluded.code,
-         upstream_status = excluded.upstream_status,
-         tracking_id = excluded.tracking_id,
-         completed_at = excluded.completed_at`,
+      UPSERT,
       [
         column('id'),
         column('time'),
@@ -61,13 +88,14 @@ export class AuditStore {
         column('service'),
         column('operation'),
         column('resourceId'),
-        events.map((event) => JSON.stringify(event.changes)),
+        rows.map(({ event, whole }) => (whole ? JSON.stringify(event.changes) : null)),
         column('outcome'),
         column('code'),
         column('upstreamStatus'),
         column('trackingId'),
         column('completedAt'),
       ],
+      { prepared: 'audit_events_upsert' },
     );
   }
 

@@ -172,7 +172,7 @@ export class AuditTrail implements WriteJournal {
     const event = this.completed(intent, result);
     let stored = true;
     try {
-      await this.store.record(event);
+      await (intentStored ? this.store.complete(event) : this.store.record(event));
     } catch (error) {
       stored = false;
       log.error(
@@ -247,7 +247,7 @@ async function openMigrated(config: AuditConfig, description: string): Promise<D
 /** A database whose statements wait for it to be open; closing one that never opened does nothing. */
 function deferred(opening: Promise<Database>): Database {
   return {
-    query: async (text, params) => (await opening).query(text, params),
+    query: async (text, params, options) => (await opening).query(text, params, options),
     transaction: async (fn, options) => (await opening).transaction(fn, options),
     close: async () => {
       const db = await opening.catch(() => undefined);
