@@ -13,16 +13,23 @@ const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40
 
 export type LogSink = (line: string) => void;
 
-// Lines logged in one turn of the event loop leave in one write: writes to a pipe or a file are
-// synchronous, and under load one per request line cost more than building the lines.
+// Lines leave together, at most FLUSH_MS after the first of them, or once BATCH_CHARS are waiting:
+// writes to a pipe or a file are synchronous, and each wakes the reader, so under load one write per
+// line, or per turn of the event loop, cost more than building the lines. A process that exits
+// writes what is left; one that is killed loses at most the last FLUSH_MS of lines.
+const FLUSH_MS = 20;
+const BATCH_CHARS = 64 * 1024;
 let pending: string[] = [];
-let flushScheduled = false;
+let pendingChars = 0;
+let timer: NodeJS.Timeout | undefined;
 
 function flush(): void {
-  flushScheduled = false;
+  clearTimeout(timer);
+  timer = undefined;
   if (pending.length === 0) return;
   const text = `${pending.join('\n')}\n`;
   pending = [];
+  pendingChars = 0;
   process.stdout.write(text);
 }
 
@@ -31,9 +38,12 @@ process.on('exit', flush);
 
 let sink: LogSink = (line) => {
   pending.push(line);
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flush);
+  pendingChars += line.length;
+  if (pendingChars >= BATCH_CHARS) flush();
+  else if (timer === undefined) {
+    timer = setTimeout(flush, FLUSH_MS);
+    // Lines waiting are no reason to stay alive: exiting writes them.
+    timer.unref();
   }
 };
 let threshold = LEVELS.info;

@@ -54,12 +54,15 @@ export function isSecretName(name: string): boolean {
 }
 
 /**
- * Text as PostgreSQL can store it: it holds no NUL character, in text or in jsonb, and a value that
- * carried one would fail its write. U+FFFD is the character that says one could not be represented.
+ * Text as PostgreSQL can store it: it holds no NUL character and no lone UTF-16 surrogate, in text or
+ * in jsonb, and a value that carried one would fail its write. U+FFFD is the character that says
+ * one could not be represented.
  */
 export function storable(text: string): string {
-  return text.includes('\u0000') ? text.replaceAll('\u0000', '\ufffd') : text;
+  return text.replace(UNSTORABLE, '\ufffd');
 }
+
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** The changes as the trail keeps them: every value a secret's name marks replaced by SECRET_MARKER, at any depth; text storable. */
 export function maskSecrets(changes: readonly FieldChange[]): FieldChange[] {

@@ -22,17 +22,17 @@ interface Pending {
   whole: boolean;
 }
 
-// Inserts each event, or updates the outcome of one whose intent is stored. unnest keeps the text
-// the same whatever the batch's size, so a server keeps it prepared. An outcome carries no changes
-// (null), which its intent has already: the insert never happens for it, and the coalesce only
-// satisfies the column's constraint, which is checked before the conflict is.
+// Inserts each event, or updates the outcome of one whose intent is stored. The batch is one JSON
+// array: one parameter, serialized natively, and a text that is the same whatever the batch's size,
+// so a server keeps it prepared. An outcome carries no changes (null), which its intent has already:
+// the insert never happens for it, and the coalesce only satisfies the column's constraint, which is
+// checked before the conflict is.
 const UPSERT = `insert into audit_events
     (id, time, request_id, caller, service, operation, resource_id, changes, outcome, code, upstream_status, tracking_id, completed_at)
   select id, time, request_id, caller, service, operation, resource_id, coalesce(changes, '[]'), outcome, code, upstream_status,
          tracking_id, completed_at
-  from unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[],
-              $9::text[], $10::text[], $11::integer[], $12::text[], $13::timestamptz[])
-    as e (id, time, request_id, caller, service, operation, resource_id, changes, outcome, code, upstream_status, tracking_id, completed_at)
+  from jsonb_to_recordset($1::jsonb) as e (id uuid, time timestamptz, request_id text, caller text, service text, operation text,
+    resource_id text, changes jsonb, outcome text, code text, upstream_status integer, tracking_id text, completed_at timestamptz)
   on conflict (id) do update set
     resource_id = coalesce(excluded.resource_id, audit_events.resource_id),
     outcome = excluded.outcome,
@@ -76,27 +76,22 @@ export class AuditStore {
       const earlier = byId.get(pending.event.id);
       byId.set(pending.event.id, earlier ? { event: pending.event, whole: pending.whole || earlier.whole } : pending);
     }
-    const rows = [...byId.values()];
-    const column = <K extends keyof AuditEvent>(key: K) => rows.map(({ event }) => event[key]);
-    await this.db.query(
-      UPSERT,
-      [
-        column('id'),
-        column('time'),
-        column('requestId'),
-        column('caller'),
-        column('service'),
-        column('operation'),
-        column('resourceId'),
-        rows.map(({ event, whole }) => (whole ? JSON.stringify(event.changes) : null)),
-        column('outcome'),
-        column('code'),
-        column('upstreamStatus'),
-        column('trackingId'),
-        column('completedAt'),
-      ],
-      { prepared: 'audit_events_upsert' },
-    );
+    const rows = [...byId.values()].map(({ event, whole }) => ({
+      id: event.id,
+      time: event.time,
+      request_id: event.requestId,
+      caller: event.caller,
+      service: event.service,
+      operation: event.operation,
+      resource_id: event.resourceId,
+      changes: whole ? event.changes : null,
+      outcome: event.outcome,
+      code: event.code,
+      upstream_status: event.upstreamStatus,
+      tracking_id: event.trackingId,
+      completed_at: event.completedAt,
+    }));
+    await this.db.query(UPSERT, [JSON.stringify(rows)], { prepared: 'audit_events_upsert' });
   }
 
   /** Newest first, from just after `query.after`. */

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWSAlgorithm } from 'jose';
 import { SCOPES, type CallerAuthConfig, type Scope } from '../config.js';
 import { unauthenticated } from '../errors.js';
@@ -124,5 +124,5 @@ function tokenProblem(error: unknown): string {
 }
 
 function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return hash('sha256', value, 'buffer');
 }

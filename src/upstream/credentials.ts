@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Credential, ServiceId } from '../config.js';
 import { gatewayError } from '../errors.js';
 import type { AnswerBody } from './body.js';
@@ -23,7 +23,7 @@ export function credentialDigest(presented: Presented | undefined): string {
   if (!presented) return '-';
   let digest = DIGESTS.get(presented);
   if (digest === undefined) {
-    digest = createHash('sha256').update(presented.secret).digest('base64url').slice(0, 22);
+    digest = hash('sha256', presented.secret, 'base64url').slice(0, 22);
     DIGESTS.set(presented, digest);
   }
   return digest;

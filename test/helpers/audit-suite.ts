@@ -331,11 +331,12 @@ export function auditSuite(backend: AuditBackend): void {
       expect(nodes[0]!.completedAt).not.toBeNull();
     });
 
-    it('concurrent writes are each recorded, and a value PostgreSQL cannot hold (a NUL) fails no write, its own included', async () => {
+    it('concurrent writes are each recorded, and a value PostgreSQL cannot hold (a NUL, a lone surrogate) fails no write, its own included', async () => {
       const ops = (value: string) => [{ op: 'REPLACE', path: '/description', value }];
       const answers = await Promise.all([
         patchIdn('idn-nul', ops('before\u0000after')),
         patchIdn('idn-nul-name', [{ op: 'REPLACE', path: '/name', value: '\u0000' }]),
+        patchIdn('idn-half-pair', ops('half \ud800')),
         ...Array.from({ length: 8 }, (_, i) => patchIdn(`idn-many-${i}`)),
       ]);
       for (const answer of answers) expect(answer.errors).toBeUndefined();
@@ -346,6 +347,7 @@ export function auditSuite(backend: AuditBackend): void {
       // A NUL is kept as U+FFFD, the character that says one could not be represented.
       expect(byId.get('idn-nul')!.changes).toEqual([{ field: 'description', before: null, after: 'before\ufffdafter' }]);
       expect(byId.get('idn-nul-name')!.changes).toEqual([{ field: 'name', before: null, after: '\ufffd' }]);
+      expect(byId.get('idn-half-pair')!.changes).toEqual([{ field: 'description', before: null, after: 'half \ufffd' }]);
     });
 
     it('a plan or a read records nothing', async () => {

@@ -105,11 +105,15 @@ describe('secrets in the changes of an event', () => {
     ]);
   });
 
-  it('keeps no NUL, which PostgreSQL cannot store, in a field, a value or a key at any depth: U+FFFD stands for it', () => {
+  it('keeps no NUL or lone surrogate, which PostgreSQL cannot store, in a field, a value or a key at any depth: U+FFFD stands for each', () => {
     expect(
-      maskSecrets([{ field: 'metadata/a\u0000b', before: 'x\u0000', after: { 'k\u0000': ['\u0000\u0000'], nested: { deep: 'y\u0000' } } }]),
+      maskSecrets([
+        { field: 'metadata/a\u0000b', before: 'x\u0000', after: { 'k\u0000': ['\u0000\ud800'], nested: { deep: 'y\udc00z' } } },
+        { field: 'name', after: 'a pair \ud83d\ude00 stays' },
+      ]),
     ).toStrictEqual([
-      { field: 'metadata/a\ufffdb', before: 'x\ufffd', after: { 'k\ufffd': ['\ufffd\ufffd'], nested: { deep: 'y\ufffd' } } },
+      { field: 'metadata/a\ufffdb', before: 'x\ufffd', after: { 'k\ufffd': ['\ufffd\ufffd'], nested: { deep: 'y\ufffdz' } } },
+      { field: 'name', after: 'a pair \ud83d\ude00 stays' },
     ]);
   });
 });
