@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditStoreConfig } from '../../src/audit/config.js';
 import type { Database } from '../../src/audit/database.js';
+import type { AuditEvent } from '../../src/audit/events.js';
+import { AuditStore } from '../../src/audit/store.js';
 import { migrate } from '../../src/audit/migrations.js';
 import { AuditTrail, openAuditTrail } from '../../src/audit/trail.js';
 import type { WriteRecord } from '../../src/changes/write.js';
@@ -353,6 +356,55 @@ export function auditSuite(backend: AuditBackend): void {
     it('a plan or a read records nothing', async () => {
       expect((await post(gateway.url, `{ oauthClient(id: "idn-3") { id } }`)).errors).toBeUndefined();
       expect((await events()).nodes).toEqual([]);
+    });
+  });
+
+  describe('group commit', () => {
+    const event = (i: number): AuditEvent => ({
+      id: randomUUID(),
+      time: new Date().toISOString(),
+      requestId: `group-${i}`,
+      caller: 'apiKey:00000000',
+      service: 'identitynow',
+      operation: 'patchOauthClient',
+      resourceId: `group-${i}`,
+      changes: [{ field: 'description', before: null, after: `v${i}` }],
+      outcome: 'UNKNOWN',
+      code: null,
+      upstreamStatus: null,
+      trackingId: null,
+      completedAt: null,
+    });
+
+    it('events written together leave in one statement; outcomes keep the changes their intents stored', async () => {
+      const statements: (readonly unknown[])[] = [];
+      const counting: Database = {
+        ...db,
+        query: (text, params, options) => {
+          if (text.includes('insert into audit_events')) statements.push(params ?? []);
+          return db.query(text, params, options);
+        },
+      };
+      const store = new AuditStore(counting);
+      const intents = Array.from({ length: 12 }, (_, i) => event(i));
+      await Promise.all(intents.map((e) => store.record(e)));
+      expect(statements).toHaveLength(1);
+      const completedAt = new Date().toISOString();
+      await Promise.all(intents.map((e, i) => store.complete({ ...e, outcome: i % 2 ? 'APPLIED' : 'FAILED', completedAt })));
+      expect(statements).toHaveLength(2);
+      // The outcomes' statement carries no changes: the intents stored them.
+      expect(JSON.stringify(statements[1])).not.toContain('"after"');
+      const rows = await db.query<{ request_id: string; outcome: string; changes: unknown; completed: boolean }>(
+        `select request_id, outcome, changes, completed_at is not null as completed from audit_events where request_id like 'group-%'`,
+      );
+      expect(rows.sort((a, b) => Number(a.request_id.slice(6)) - Number(b.request_id.slice(6)))).toEqual(
+        intents.map((e, i) => ({
+          request_id: e.requestId,
+          outcome: i % 2 ? 'APPLIED' : 'FAILED',
+          changes: [{ field: 'description', before: null, after: `v${i}` }],
+          completed: true,
+        })),
+      );
     });
   });
 
