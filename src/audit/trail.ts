@@ -115,7 +115,7 @@ export class AuditTrail implements WriteJournal {
     return {
       id: randomUUID(),
       time: this.now().toISOString(),
-      requestId: storable(record.requestId),
+      requestId: record.requestId,
       caller: storable(record.caller),
       service: record.service,
       operation: record.operation,
