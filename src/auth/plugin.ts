@@ -13,11 +13,13 @@ import { forbidden } from '../errors.js';
 import { traceOf } from '../trace/request-trace.js';
 import type { Caller, CallerAuthenticator } from './authenticator.js';
 
-const callers = new WeakMap<Request, Caller>();
+// On the request object itself, as its trace is (src/trace/request-trace.ts), rather than in a WeakMap.
+const CALLER = Symbol('caller');
+type Authenticated = Request & { [CALLER]?: Caller };
 
 /** The caller authenticated for this HTTP request; undefined when authentication has not run. */
 export function callerOf(request: Request): Caller | undefined {
-  return callers.get(request);
+  return (request as Authenticated)[CALLER];
 }
 
 /**
@@ -37,7 +39,7 @@ export function callerAuth(authenticator: CallerAuthenticator): Plugin<Context> 
   return {
     async onRequestParse({ request }) {
       const caller = await authenticator.authenticate(request.headers);
-      callers.set(request, caller);
+      (request as Authenticated)[CALLER] = caller;
       const trace = traceOf(request);
       if (trace) trace.caller = caller;
     },

@@ -11,8 +11,9 @@ import { REQUEST_ID_HEADER, startTrace, traceOf } from './request-trace.js';
  */
 export function requestTrace(options: { maxUpstreamCalls: number; probePaths: readonly string[] }): Plugin {
   return {
-    onRequest({ request }) {
-      startTrace(request, options.maxUpstreamCalls);
+    onRequest({ request, url }) {
+      // yoga has parsed the URL by now: the path is taken here rather than parsed again as the answer leaves.
+      startTrace(request, options.maxUpstreamCalls).path = url.pathname.slice(0, 200);
     },
     onValidate({ context, params }) {
       const trace = traceOf(context.request);
@@ -34,8 +35,7 @@ export function requestTrace(options: { maxUpstreamCalls: number; probePaths: re
       if (!trace) return;
       response.headers.set(REQUEST_ID_HEADER, trace.id);
       if (trace.noStore) response.headers.set('cache-control', 'no-store');
-      const path = new URL(request.url, 'http://localhost').pathname.slice(0, 200);
-      trace.path = path;
+      const path = trace.path ?? '';
       trace.status = response.status;
       const write = options.probePaths.includes(path) ? log.debug : log.info;
       write('request', {

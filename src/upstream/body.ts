@@ -84,8 +84,10 @@ function redactInPlace(document: unknown, redactor: Redactor): string | undefine
         delete source[key];
         source[clean] = value;
       }
-      if (typeof value === 'string') source[clean] = redactor.text(value);
-      else if (typeof value === 'object' && value !== null)
+      if (typeof value === 'string') {
+        const redacted = redactor.text(value);
+        if (redacted !== value) source[clean] = redacted;
+      } else if (typeof value === 'object' && value !== null)
         stack.push({ source: value as Frame['source'], depth: frame.depth + 1, parent: frame, key: clean });
     }
   }

@@ -122,17 +122,15 @@ export interface RetryInfo {
 export function instrument(telemetry: CallTelemetry): Policy {
   return (next) => async (call) => {
     const probe = telemetry.start(call);
-    const probed: Call = {
-      ...call,
-      probes: call.probes ? [...call.probes, probe] : [probe],
-      request: probe.headers ? { ...call.request, headers: { ...call.request.headers, ...probe.headers } } : call.request,
-    };
+    // The same call goes on, so every probe, outer or inner, sees what the inner policies learn.
+    call.probes = call.probes ? [...call.probes, probe] : [probe];
+    if (probe.headers) call.request = { ...call.request, headers: { ...call.request.headers, ...probe.headers } };
     let attempted: Attempted | undefined;
     try {
-      attempted = probe.within ? await probe.within(() => next(probed)) : await next(probed);
+      attempted = probe.within ? await probe.within(() => next(call)) : await next(call);
       return attempted;
     } finally {
-      probe.ended(probed, attempted);
+      probe.ended(call, attempted);
     }
   };
 }

@@ -16,6 +16,8 @@ describe('Redactor.text', () => {
     ['part of the credential is left', TOKEN.slice(0, -1), TOKEN, TOKEN.slice(0, -1)],
     ['"Bearer " stays, the token goes', `{"echo":"Bearer ${TOKEN}"}`, TOKEN, `{"echo":"Bearer ${REDACTED}"}`],
     ['an empty answer', '', TOKEN, ''],
+    ['the credential alone, nothing around it', TOKEN, TOKEN, REDACTED],
+    ['text shorter than the credential', TOKEN.slice(1), TOKEN, TOKEN.slice(1)],
     // Values shorter than 8 characters would match ordinary words.
     ['7 characters are not searched for', 'the key abc1234 was refused', 'abc1234', 'the key abc1234 was refused'],
     ['8 characters are', 'the key abcd1234 was refused', 'abcd1234', `the key ${REDACTED} was refused`],
@@ -46,6 +48,11 @@ describe('Redactor.text', () => {
   it('returns the same string when nothing is replaced', () => {
     const text = '{"name":"Demo"}';
     expect(redact(text, TOKEN)).toBe(text);
+  });
+
+  it('text shorter than the longer credential is still searched for the shorter one', () => {
+    expect(new Redactor(['abcdefgh-longer', 'abcdefgh']).text('abcdefgh')).toBe(REDACTED);
+    expect(new Redactor(['abcdefgh-longer', 'abcdefgh']).text('%61bcdefgh')).toBe(REDACTED);
   });
 
   it('a credential that contains another is replaced whole', () => {
