@@ -77,6 +77,11 @@ const QUICK = flag('--quick');
 const NODE_FLAGS = (option('--node-flags') ?? '').split(' ').filter((f) => f !== '');
 const PROFILE = flag('--profile');
 const WARMUP_SECONDS = QUICK ? 1 : 2;
+/**
+ * The runs the gateway's ratio to minimal-yoga is read from warm up longer: the gateway has more code
+ * for V8 to compile, and two seconds of warm-up left it compiling into the measured period.
+ */
+const PAIRED_WARMUP_SECONDS = QUICK ? 2 : 6;
 const DURATION_SECONDS = QUICK ? 2 : 5;
 const CONNECTIONS = PROFILE ? [32] : [1, 32, 128];
 /** The work-scaling scenarios run at the connection count the targets are set for. */
@@ -129,6 +134,8 @@ interface Scenario {
   gatewayEnv?: Record<string, string>;
   /** For a yoga yardstick: the graphql-yoga release it runs, when not the project's own. */
   yogaVersion?: string;
+  /** The gateway and minimal-yoga are each measured twice for their ratio: which of the two runs this is. */
+  round?: 1 | 2;
 }
 
 interface Measured extends Scenario {
@@ -166,29 +173,31 @@ function scenarios(): Scenario[] {
   const connections = SCALING_CONNECTIONS;
   if (GROUPS.has('reference')) {
     const label = `PATCH ${IDENTITYNOW_ROOT}/oauth-clients/{id}`;
-    // The gateway is read against the yardsticks, so it is in the run even without the rest group.
     if (!GROUPS.has('rest'))
-      for (const target of ['direct', 'gateway'] as const)
-        list.push({
-          group: 'rest',
-          label,
-          vendor: 'identitynow',
-          target,
-          connections,
-          request: target === 'direct' ? directPatch('identitynow') : gatewayPatch('identitynow'),
-          upstreamCalls: 1,
-        });
-    for (const target of REFERENCE_SERVERS) {
       list.push({
-        group: 'reference',
+        group: 'rest',
         label,
         vendor: 'identitynow',
-        target,
+        target: 'direct',
         connections,
-        request: gatewayPatch('identitynow'),
+        request: directPatch('identitynow'),
         upstreamCalls: 1,
       });
-    }
+    const reference = (target: 'gateway' | ReferenceServer, round?: 1 | 2): Scenario => ({
+      group: 'reference',
+      label,
+      vendor: 'identitynow',
+      target,
+      connections,
+      request: gatewayPatch('identitynow'),
+      upstreamCalls: 1,
+      ...(round ? { round } : {}),
+    });
+    // The gateway's ratio to minimal-yoga is read from two runs of each, in the order gateway, yoga, the
+    // other yardsticks, yoga, gateway: a machine whose speed drifts during the run moves both alike.
+    list.push(reference('gateway', 1), reference('minimal-yoga', 1));
+    for (const target of REFERENCE_SERVERS) if (target !== 'minimal-yoga') list.push(reference(target));
+    list.push(reference('minimal-yoga', 2), reference('gateway', 2));
   }
   if (YOGA_VERSIONS.length > 0) {
     const label = `PATCH ${IDENTITYNOW_ROOT}/oauth-clients/{id}`;
@@ -468,22 +477,18 @@ function scalingTable(measured: Measured[]): string {
 }
 
 function serverName(m: Scenario): string {
-  return m.yogaVersion ? `${m.target} (graphql-yoga ${m.yogaVersion})` : m.target;
+  const name = m.target === 'gateway' ? 'the gateway' : m.target;
+  return m.yogaVersion ? `${name} (graphql-yoga ${m.yogaVersion})` : m.round ? `${name} (run ${m.round})` : name;
 }
 
 /** The gateway beside the yardsticks, all taking the same IdentityNow patch request at 32 connections. */
 function referenceTable(measured: Measured[]): string {
   const rows = measured
-    .filter(
-      (m) =>
-        m.vendor === 'identitynow' &&
-        m.connections === SCALING_CONNECTIONS &&
-        (m.group === 'reference' || (m.group === 'rest' && m.target === 'gateway')),
-    )
+    .filter((m) => m.vendor === 'identitynow' && m.connections === SCALING_CONNECTIONS && m.group === 'reference')
     .map((m) => {
       const d = pair(measured, m)?.result;
       const r = m.result;
-      const name = m.target === 'gateway' ? 'the gateway' : serverName(m);
+      const name = serverName(m);
       if (!r) return [name, String(m.connections), `skipped: ${m.skipped}`, '', '', '', '', ''];
       return [
         name,
@@ -538,17 +543,38 @@ function mixedTable(measured: Measured[]): string {
   );
 }
 
-/** The gateway over the minimal-yoga yardstick (as shipped, the project's graphql-yoga), same request, 32 connections. */
+/**
+ * The gateway over the minimal-yoga yardstick (as shipped, the project's graphql-yoga), same request,
+ * 32 connections: both runs of each together (CPU time over requests, mean throughput), and each
+ * pair of runs that came next to each other.
+ */
 function yardstickRatio(measured: Measured[]): string | undefined {
-  const at32 = (m: Measured) => m.vendor === 'identitynow' && m.connections === SCALING_CONNECTIONS && m.result;
-  const gateway = measured.find((m) => at32(m) && m.group === 'rest' && m.target === 'gateway');
-  const yoga = measured.find((m) => at32(m) && m.target === 'minimal-yoga' && !m.yogaVersion);
-  if (!gateway || !yoga || gateway.serverCpuUsPerRequest === undefined || yoga.serverCpuUsPerRequest === undefined) return undefined;
+  const runs = (target: Target) =>
+    measured.filter(
+      (m) => m.group === 'reference' && m.target === target && m.round !== undefined && m.result && m.serverCpuUsPerRequest !== undefined,
+    );
+  const gateway = runs('gateway');
+  const yoga = runs('minimal-yoga');
+  if (gateway.length === 0 || yoga.length === 0) return undefined;
+  const cpu = (rows: Measured[]) =>
+    rows.reduce((sum, m) => sum + m.serverCpuUsPerRequest! * m.result!.requests, 0) / rows.reduce((sum, m) => sum + m.result!.requests, 0);
+  const rps = (rows: Measured[]) => rows.reduce((sum, m) => sum + m.result!.rps, 0) / rows.length;
+  const adjacent = ([1, 2] as const).flatMap((round) => {
+    const g = gateway.find((m) => m.round === round);
+    const y = yoga.find((m) => m.round === round);
+    return g && y
+      ? [
+          `run ${round}: ${(g.serverCpuUsPerRequest! / y.serverCpuUsPerRequest!).toFixed(2)}× / ${(g.result!.rps / y.result!.rps).toFixed(2)}×`,
+        ]
+      : [];
+  });
+  const database = gateway.filter((m) => m.databaseCpuUsPerRequest !== undefined);
   return (
-    `the gateway ÷ minimal-yoga at 32 connections (identitynow patch): CPU per request ${(gateway.serverCpuUsPerRequest / yoga.serverCpuUsPerRequest).toFixed(2)}× ` +
-    `(target ≤ 1×), throughput ${(gateway.result!.rps / yoga.result!.rps).toFixed(2)}× (target ≥ 1×)` +
-    (gateway.databaseCpuUsPerRequest !== undefined
-      ? `; the audit trail's PostgreSQL spent another ${fmt(gateway.databaseCpuUsPerRequest)} µs a request`
+    `the gateway ÷ minimal-yoga at 32 connections (identitynow patch, ${gateway.length} + ${yoga.length} runs): ` +
+    `CPU per request ${(cpu(gateway) / cpu(yoga)).toFixed(2)}× (target ≤ 1×), throughput ${(rps(gateway) / rps(yoga)).toFixed(2)}× (target ≥ 1×)` +
+    (adjacent.length > 0 ? ` [${adjacent.join(', ')}]` : '') +
+    (database.length > 0
+      ? `; the audit trail's PostgreSQL spent another ${fmt(database.reduce((sum, m) => sum + m.databaseCpuUsPerRequest!, 0) / database.length)} µs a request`
       : '')
   );
 }
@@ -562,13 +588,13 @@ function verdict(measured: Measured[]): string[] {
   // The targets are read at 32 connections on the REST rows; the work-scaling rows send requests up to
   // ten times the default limits (RAISED_LIMITS), so their peak is reported beside it, not under it.
   const peakOf = (rows: Measured[]) => Math.max(0, ...rows.map((m) => m.serverPeakRss ?? 0));
-  const peak = peakOf(gateway.filter((m) => m.group === 'rest' && m.connections === 32));
-  const scalingPeak = peakOf(gateway.filter((m) => m.group !== 'rest'));
+  const peak = peakOf(gateway.filter((m) => (m.group === 'rest' || m.group === 'reference') && m.connections === 32));
+  const scalingPeak = peakOf(gateway.filter((m) => m.group !== 'rest' && m.group !== 'reference'));
   for (const g of measured.filter((m) => m.group === 'rest' && m.target === 'gateway' && m.connections === 32 && m.result)) {
     const d = pair(measured, g)?.result;
     if (d) lines.push(`${g.vendor} at 32 connections: ${(g.result!.rps / d.rps).toFixed(2)}× direct (target ≥ 0.35×)`);
   }
-  for (const m of measured.filter((x) => x.group === 'reference' && x.result)) {
+  for (const m of measured.filter((x) => x.group === 'reference' && x.target !== 'gateway' && x.result)) {
     const d = pair(measured, m)?.result;
     if (d) lines.push(`yardstick ${serverName(m)} at 32 connections: ${(m.result!.rps / d.rps).toFixed(2)}× direct`);
   }
@@ -612,7 +638,7 @@ async function measure(scenario: Scenario, stub: Started, stubOrigin: string, pr
     }
 
     const spec = { origin, request: scenario.request, connections: scenario.connections };
-    const warmup = await load({ ...spec, durationSeconds: WARMUP_SECONDS });
+    const warmup = await load({ ...spec, durationSeconds: scenario.round ? PAIRED_WARMUP_SECONDS : WARMUP_SECONDS });
     await waitForQuiet();
     const pids = [gateway?.started.child.pid, stub.child.pid!];
     const database = auditStore?.pid;
@@ -759,7 +785,7 @@ async function loadRun(stub: Started, stubOrigin: string, slowStub: Started | un
   const info = machine();
   process.stdout.write(
     `stub upstream ${stubOrigin}; ${info.cpus} CPUs (${info.cpuModel}), Node ${info.node}, graphql-yoga ${info.graphqlYoga}\n` +
-      `each scenario: ${WARMUP_SECONDS} s warm-up, then ${DURATION_SECONDS} s measured; a fresh gateway process for each gateway scenario\n` +
+      `each scenario: ${WARMUP_SECONDS} s warm-up (${PAIRED_WARMUP_SECONDS} s for the gateway and minimal-yoga runs their ratio is read from), then ${DURATION_SECONDS} s measured; a fresh gateway process for each gateway scenario\n` +
       `limits raised for the bench: ${Object.entries(RAISED_LIMITS)
         .map(([name, value]) => `${name}=${value}`)
         .join(', ')}\n` +
