@@ -53,9 +53,22 @@ export function configureLog(options: { sink?: LogSink; level?: Level }): void {
   if (options.level) threshold = LEVELS[options.level];
 }
 
+// Under load several lines are written in the same millisecond: they share its formatted time.
+let stampedMs = Number.NaN;
+let stamp = '';
+
+function now(): string {
+  const ms = Date.now();
+  if (ms !== stampedMs) {
+    stampedMs = ms;
+    stamp = new Date(ms).toISOString();
+  }
+  return stamp;
+}
+
 function write(level: Level, msg: string, fields?: Fields): void {
   if (LEVELS[level] < threshold) return;
-  sink(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
+  sink(JSON.stringify({ time: now(), level, msg, ...fields }));
 }
 
 export const log = {

@@ -59,9 +59,11 @@ export function isSecretName(name: string): boolean {
  * one could not be represented.
  */
 export function storable(text: string): string {
-  return text.replace(UNSTORABLE, '\ufffd');
+  // Nearly every text has neither a NUL nor any surrogate, which one class scan tells faster than the pattern.
+  return SUSPECT.test(text) ? text.replace(UNSTORABLE, '\ufffd') : text;
 }
 
+const SUSPECT = /[\u0000\ud800-\udfff]/;
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** The changes as the trail keeps them: every value a secret's name marks replaced by SECRET_MARKER, at any depth; text storable. */

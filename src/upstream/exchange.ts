@@ -27,6 +27,15 @@ export interface ExchangeRequest {
   body?: string;
 }
 
+/**
+ * The same request with other headers, as a new object. Written out rather than spread: V8 found no
+ * cached shape for a spread whose property is then defined again, and took its slow path on every call.
+ */
+export function withHeaders(request: ExchangeRequest, headers: Record<string, string>): ExchangeRequest {
+  const { origin, path, method, body } = request;
+  return body === undefined ? { origin, path, method, headers } : { origin, path, method, headers, body };
+}
+
 export interface ExchangeLimits {
   /** A larger answer is not read further: `tooLarge`. */
   maxBytes: number;

@@ -3,7 +3,7 @@ import { readAnswerBody, type AnswerBody } from './body.js';
 import { GraphQLError } from 'graphql';
 import { rewritten } from '../errors.js';
 import type { CredentialSource, Presented } from './credentials.js';
-import { exchange, type Exchange, type ExchangeRequest } from './exchange.js';
+import { exchange, withHeaders, type Exchange, type ExchangeRequest } from './exchange.js';
 import { Redactor } from './redact.js';
 import type { UpstreamPools } from './pools.js';
 import { decide } from './retry.js';
@@ -124,7 +124,7 @@ export function instrument(telemetry: CallTelemetry): Policy {
     const probe = telemetry.start(call);
     // The same call goes on, so every probe, outer or inner, sees what the inner policies learn.
     call.probes = call.probes ? [...call.probes, probe] : [probe];
-    if (probe.headers) call.request = { ...call.request, headers: { ...call.request.headers, ...probe.headers } };
+    if (probe.headers) call.request = withHeaders(call.request, { ...call.request.headers, ...probe.headers });
     let attempted: Attempted | undefined;
     try {
       attempted = probe.within ? await probe.within(() => next(call)) : await next(call);
@@ -189,7 +189,7 @@ export function authorize(onRenewal: (call: Call) => void): Policy {
       call.presented = await presentedFor(call, source);
       const headers = call.presented ? { ...call.request.headers, authorization: call.presented.header } : call.request.headers;
       // The same call goes on, so what the inner policies learn (a shared answer) reaches the outer ones.
-      call.request = { ...call.request, headers };
+      call.request = withHeaders(call.request, headers);
       return next(call);
     };
     let attempted = await send();
@@ -237,7 +237,10 @@ export function redact(always: ReadonlyArray<string | undefined> = []): Policy {
   return (next) => async (call) => {
     const attempted = await next(call);
     if (attempted.exchange.kind !== 'answer') return attempted;
-    return { ...attempted, body: readAnswerBody(attempted.exchange.body, redactorFor(call.presented?.secret)) };
+    const body = readAnswerBody(attempted.exchange.body, redactorFor(call.presented?.secret));
+    // Written out, not spread: see withHeaders.
+    const { retryAfterMs } = attempted;
+    return retryAfterMs === undefined ? { exchange: attempted.exchange, body } : { exchange: attempted.exchange, retryAfterMs, body };
   };
 }
 
