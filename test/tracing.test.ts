@@ -6,6 +6,7 @@ import { configureLog } from '../src/log.js';
 import { startTracing, type Tracing } from '../src/tracing/index.js';
 import { identityNowClient, IDN_ID } from './fixtures/upstream-bodies.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
+import { parseExposition, sampleValue } from './helpers/prometheus.js';
 import { json, startStub, type Stub } from './helpers/stub.js';
 
 // OpenTelemetry over a real OTLP/HTTP receiver on loopback: the spans a request makes, their links to
@@ -248,6 +249,34 @@ describe('tracing on (OTLP http/protobuf, the default protocol)', () => {
     expect(receiver.exports.map((e) => e.contentType)).toContain('application/x-protobuf');
     const body = Buffer.concat(receiver.exports.map((e) => e.body));
     expect(body.includes(Buffer.from(TRACE_ID, 'hex'))).toBe(true);
+  });
+});
+
+describe('tracing on, with read coalescing', () => {
+  it('the metrics count a read that shared another call in flight as shared, not as an upstream call of its own', async () => {
+    const config = loadConfig({
+      ...ENV(),
+      GATEWAY_ALLOW_ANONYMOUS: 'true',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    });
+    const tracing = await startTracing(config.tracing!);
+    const gateway = await startGateway(config, { tracing });
+    try {
+      api.requests.length = 0;
+      const answers = await Promise.all(Array.from({ length: 40 }, () => gateway.gql(`{ oauthClient(id: "${IDN_ID}") { id } }`)));
+      for (const answer of answers) expect(answer.errors).toBeUndefined();
+      const calls = api.requests.filter((r) => r.method === 'GET').length;
+      // Sent at once, most of them find the first read in flight.
+      expect(calls).toBeLessThan(40);
+      const samples = parseExposition(await (await fetch(gateway.url.replace(/\/graphql$/, '/metrics'))).text());
+      const labels = { service: 'identitynow', operation: 'getOauthClient' };
+      expect(sampleValue(samples, 'gateway_upstream_reads_shared_total', { ...labels, how: 'coalesced' })).toBe(40 - calls);
+      expect(sampleValue(samples, 'gateway_upstream_calls_total', { ...labels, status: '200' })).toBe(calls);
+    } finally {
+      await gateway.close();
+      await tracing.shutdown();
+    }
   });
 });
 
