@@ -13,13 +13,12 @@ import { forbidden } from '../errors.js';
 import { traceOf } from '../trace/request-trace.js';
 import type { Caller, CallerAuthenticator } from './authenticator.js';
 
-// On the request object itself, as its trace is (src/trace/request-trace.ts), rather than in a WeakMap.
-const CALLER = Symbol('caller');
-type Authenticated = Request & { [CALLER]?: Caller };
-
-/** The caller authenticated for this HTTP request; undefined when authentication has not run. */
+/**
+ * The caller authenticated for this HTTP request, kept on its trace; undefined when authentication
+ * has not run (or the request has no trace, which createGateway never allows), which the scope check refuses.
+ */
 export function callerOf(request: Request): Caller | undefined {
-  return (request as Authenticated)[CALLER];
+  return traceOf(request)?.caller;
 }
 
 /**
@@ -38,9 +37,8 @@ const QUERY_FIELD_SCOPES: Readonly<Record<string, Scope>> = { auditEvents: SCOPE
 export function callerAuth(authenticator: CallerAuthenticator): Plugin<Context> {
   return {
     async onRequestParse({ request }) {
-      const caller = await authenticator.authenticate(request.headers);
-      (request as Authenticated)[CALLER] = caller;
       const trace = traceOf(request);
+      const caller = await authenticator.authenticate(request.headers);
       if (trace) trace.caller = caller;
     },
     onExecute({ args, setResultAndStopExecution }) {
