@@ -83,4 +83,32 @@ describe('on a PostgreSQL server', () => {
       await trail.close();
     }
   });
+
+  it("an outcome updates its event's row in the page that holds it, whatever came after the intent", async () => {
+    const url = await server.createDatabase();
+    const name = url.split('/').at(-1)!;
+    const trail = await openAuditTrail(config(url));
+    const page = async () =>
+      new Map(
+        (
+          await server.sql<{ request_id: string; page: string }>(
+            name,
+            `select request_id, split_part(trim(ctid::text, '()'), ',', 1) as page from audit_events`,
+          )
+        ).map((row) => [row.request_id, row.page]),
+      );
+    try {
+      // Enough intents to fill several pages before the first outcome comes.
+      const entries = await Promise.all(Array.from({ length: 200 }, (_, i) => trail.intend({ ...record, requestId: `r-${i}` })));
+      const before = await page();
+      expect(new Set(before.values()).size).toBeGreaterThan(3);
+      for (const entry of entries) await entry.complete({ outcome: 'APPLIED', upstreamStatus: 200 });
+      const after = await page();
+      const moved = [...before].filter(([id, at]) => after.get(id) !== at).map(([id]) => id);
+      expect(moved).toEqual([]);
+      expect((await trail.events({ first: 200 })).events.every((e) => e.outcome === 'APPLIED')).toBe(true);
+    } finally {
+      await trail.close();
+    }
+  });
 });

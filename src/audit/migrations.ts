@@ -51,6 +51,20 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'audit events updated in place',
+    statements: [
+      // Every event is written twice: its intent, then its outcome as an update of the same row. In a
+      // full page the update goes to another page and into every index again; with room left in the
+      // page, PostgreSQL updates the row there (a HOT update: no index touched) whenever no indexed
+      // column changes, which is every outcome but a create's. Under load at 32 connections this took
+      // the outcomes updated in place from half to nine in ten, and the database's CPU per write down
+      // by about a fifth. Only pages written from now on keep the room; the setting takes no lock that
+      // stops writes.
+      'alter table audit_events set (fillfactor = 70)',
+    ],
+  },
 ];
 
 // Any constant of this application's own: replicas that start together queue on it.
