@@ -103,6 +103,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       telemetry,
       sharing: {
         secretMembers: vendor.secretMembers,
+        ...(vendor.readsChangedBy ? { readsChangedBy: vendor.readsChangedBy } : {}),
         ...(vendor.quota?.signals ? { quotaSignals: vendor.quota.signals } : {}),
         ...(audit?.rateTokens ? { rateTokens: audit.rateTokens } : {}),
       },

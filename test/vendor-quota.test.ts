@@ -33,6 +33,7 @@ let stored: Map<string, Record<string, unknown>>;
 function identityNow(readDelayMs = 200) {
   return async (req: RecordedRequest, res: ServerResponse) => {
     const id = /\/beta\/oauth-clients\/([^/?]+)/.exec(req.url)?.[1];
+    if (!id && req.method === 'GET' && /^\/beta\/oauth-clients(\?|$)/.test(req.url)) return json(res, 200, [...stored.values()]);
     if (!id) return json(res, 404, {});
     const client: Record<string, unknown> = stored.get(id) ?? identityNowClient({ id, name: `client ${id}` });
     if (req.method === 'PATCH') {
@@ -62,6 +63,15 @@ const READ = `query ($id: ID!) { oauthClient(id: $id) { id name description } }`
 const PATCH = `mutation ($id: ID!, $value: JSON!) {
   patchOAuthClient(id: $id, ops: [{ op: REPLACE, path: "/description", value: $value }]) { id description }
 }`;
+
+const RENAME = `mutation ($id: ID!, $name: JSON!) {
+  patchOAuthClient(id: $id, ops: [{ op: REPLACE, path: "/name", value: $name }]) { id name }
+}`;
+const LIST = `{ oauthClients { id name } }`;
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
 
 const gets = () => stub.requests.filter((r) => r.method === 'GET');
 const patches = () => stub.requests.filter((r) => r.method === 'PATCH');
@@ -131,6 +141,21 @@ describe('coalescing identical reads', () => {
     for (const answer of answers) expect(answer.errors).toBeUndefined();
     expect(patches()).toHaveLength(5);
   });
+
+  it('a read sent after the gateway answered a write does not share a read begun before it', async () => {
+    stored = new Map();
+    stub.handle(identityNow(400));
+    const gw = await gateway({});
+    const before = gw.gql(READ, { id: IDN_ID });
+    await waitFor(() => gets().length === 1);
+    const renamed = await gw.gql(RENAME, { id: IDN_ID, name: 'renamed' });
+    expect(renamed.errors).toBeUndefined();
+    // The first read is still in flight, with the state from before the write.
+    const after = await gw.gql(READ, { id: IDN_ID });
+    expect(after.data.oauthClient.name).toBe('renamed');
+    expect((await before).data.oauthClient.name).toBe(`client ${IDN_ID}`);
+    expect(gets()).toHaveLength(2);
+  });
 });
 
 describe('the read cache (UPSTREAM_CACHE_TTL_MS)', () => {
@@ -163,6 +188,31 @@ describe('the read cache (UPSTREAM_CACHE_TTL_MS)', () => {
     const otherAfter = await gw.gql(READ, { id: IDN_ID }, { 'x-identitynow-token': OTHER_TOKEN });
     expect(otherAfter.data.oauthClient.name).toBe('renamed by the write');
     expect(gets()).toHaveLength(4);
+  });
+
+  it('a write to one IdentityNow client drops the cached reads of it and of the list, not of another client', async () => {
+    const OTHER_ID = `${IDN_ID.slice(0, -1)}9`;
+    stored = new Map([
+      [IDN_ID, identityNowClient({ id: IDN_ID, name: 'first' })],
+      [OTHER_ID, identityNowClient({ id: OTHER_ID, name: 'second' })],
+    ]);
+    stub.handle(identityNow(0));
+    const gw = await gateway({ UPSTREAM_CACHE_TTL_MS: '600000' });
+    const readAll = async () => ({
+      first: (await gw.gql(READ, { id: IDN_ID })).data.oauthClient.name,
+      second: (await gw.gql(READ, { id: OTHER_ID })).data.oauthClient.name,
+      list: (await gw.gql(LIST)).data.oauthClients.map((client: { name: string }) => client.name),
+    });
+    expect(await readAll()).toEqual({ first: 'first', second: 'second', list: ['first', 'second'] });
+    expect(await readAll()).toEqual({ first: 'first', second: 'second', list: ['first', 'second'] });
+    expect(gets()).toHaveLength(3);
+
+    expect((await gw.gql(RENAME, { id: IDN_ID, name: 'renamed' })).errors).toBeUndefined();
+    expect(await readAll()).toEqual({ first: 'renamed', second: 'second', list: ['renamed', 'second'] });
+    const readAgain = gets()
+      .slice(3)
+      .map((get) => get.url);
+    expect(readAgain.sort()).toEqual([`/beta/oauth-clients`, `/beta/oauth-clients/${IDN_ID}`].sort());
   });
 });
 

@@ -3,6 +3,7 @@ import type { EnvReader } from '../env.js';
 import type { ApplicationList } from '../inventory/application.js';
 import type { AuthScheme } from '../upstream/credentials.js';
 import type { QuotaReader } from '../upstream/rate-limit.js';
+import type { ReadsChangedBy } from '../upstream/read-sharing.js';
 
 /** A vendor's own settings, read from its own variables by its definition; only its folder reads what they hold. */
 export type VendorSettings = Readonly<Record<string, unknown>>;
@@ -45,6 +46,11 @@ export interface VendorDefinition<Id extends string = string> {
   readonly quota?: { readonly rate?: string; readonly signals?: QuotaReader };
   /** Members of its answers that hold a secret, at any depth: the read cache never keeps them. */
   readonly secretMembers: readonly string[];
+  /**
+   * Which of its reads a write may change (src/upstream/read-sharing.ts): the read cache drops
+   * those, and coalescing lets no later read share one begun before the write. Every read unless set.
+   */
+  readonly readsChangedBy?: ReadsChangedBy;
   /** Its OAuth application types, for the inventory across vendors (oauthApplications). */
   readonly applications: readonly ApplicationList[];
 }

@@ -23,7 +23,7 @@ import {
 } from './policies.js';
 import type { UpstreamPools } from './pools.js';
 import { RateLimiter, throttle, type QuotaReader, type TokenStore } from './rate-limit.js';
-import { coalesce, readCache } from './read-sharing.js';
+import { coalesce, readCache, type ReadsChangedBy } from './read-sharing.js';
 import type { VendorSettings } from '../services/vendor.js';
 
 export type { CallTelemetry, UpstreamCallObserver, UpstreamCallRecord } from './policies.js';
@@ -50,6 +50,8 @@ export interface SharingOptions {
   quotaSignals?: QuotaReader;
   /** Where the rate limit's buckets are shared with the other replicas; this process alone when absent. */
   rateTokens?: TokenStore;
+  /** Which reads a write may change, for the read cache and coalescing; every one when absent. */
+  readsChangedBy?: ReadsChangedBy;
 }
 
 export interface UpstreamResponse {
@@ -113,9 +115,16 @@ function chains(
   // (each attempt is a request the vendor counts); a shared read takes no token of the rate limit.
   const sharingPolicies = [
     ...(limits.cacheTtlMs > 0
-      ? [readCache({ ttlMs: limits.cacheTtlMs, maxEntries: limits.cacheMaxEntries, secretMembers: sharing.secretMembers ?? [] })]
+      ? [
+          readCache({
+            ttlMs: limits.cacheTtlMs,
+            maxEntries: limits.cacheMaxEntries,
+            secretMembers: sharing.secretMembers ?? [],
+            ...(sharing.readsChangedBy ? { readsChangedBy: sharing.readsChangedBy } : {}),
+          }),
+        ]
       : []),
-    ...(limits.coalesceReads ? [coalesce()] : []),
+    ...(limits.coalesceReads ? [coalesce(sharing.readsChangedBy)] : []),
     ...(limiter.active ? [throttle(service, limiter)] : []),
   ];
   return {

@@ -13,6 +13,38 @@ import type { Attempted, Call, Policy } from './policies.js';
 // Headers that differ per GraphQL request without changing what the upstream answers.
 const PER_REQUEST = new Set(['authorization', 'x-request-id', 'traceparent', 'tracestate']);
 
+/**
+ * Which of an upstream's reads a write may change, from their paths (query left out): given a
+ * write's path, whether a read of `readPath` may answer differently after it.
+ */
+export type ReadsChangedBy = (writePath: string) => (readPath: string) => boolean;
+
+/** Every read: for a vendor where a path does not tell what a write reaches (one that may move a resource, or answers that embed others). */
+export const EVERY_READ: ReadsChangedBy = () => () => true;
+
+/**
+ * The resource written, the collections above it and what lies below it: a write to
+ * `/oauth-clients/a` changes the reads of `/oauth-clients/a` and of `/oauth-clients?…`, not of
+ * `/oauth-clients/b`. For a vendor whose answers hold only the resource read or a list of its kind,
+ * and whose resources keep their path for life.
+ */
+export const RESOURCE_TREE: ReadsChangedBy = (writePath) => {
+  const written = resourcePath(writePath);
+  return (readPath) => {
+    const read = resourcePath(readPath);
+    return read === written || read.startsWith(`${written}/`) || written.startsWith(`${read}/`);
+  };
+};
+
+/** The path without its query and trailing slash, so `/p/1/` and `/p/1?x` name the same resource. */
+function resourcePath(path: string): string {
+  const query = path.indexOf('?');
+  const bare = query === -1 ? path : path.slice(0, query);
+  return bare.endsWith('/') ? bare.slice(0, -1) : bare;
+}
+
+const isWrite = (call: Call) => call.request.method !== 'GET';
+
 /** What identifies a read for sharing; the credential only as a digest, so no map key holds it. */
 function keyOf(call: Call): string | undefined {
   const { request } = call;
@@ -25,20 +57,44 @@ function keyOf(call: Call): string | undefined {
   return `${request.origin}${request.path}\n${headers}${credentialDigest(call.presented)}\n${call.timeoutMs ?? ''}`;
 }
 
-/** Concurrent identical reads share the first one's upstream call and its answer. */
-export function coalesce(): Policy {
-  const inFlight = new Map<string, Promise<Attempted>>();
-  return (next) => (call) => {
-    const key = keyOf(call);
-    if (key === undefined) return next(call);
-    const shared = inFlight.get(key);
-    if (shared) {
-      call.shared = 'coalesced';
-      return shared;
-    }
-    const attempt = next(call).finally(() => inFlight.delete(key));
-    inFlight.set(key, attempt);
-    return attempt;
+/**
+ * Concurrent identical reads share the first one's upstream call and its answer. A write detaches
+ * the reads in flight it may change, when it is sent and when it ends: a read that comes after the
+ * gateway's own write has been answered makes its own call instead of sharing one begun before it.
+ */
+export function coalesce(readsChangedBy: ReadsChangedBy = EVERY_READ): Policy {
+  const inFlight = new Map<string, { path: string; attempt: Promise<Attempted> }>();
+  const detach = (reaches: (readPath: string) => boolean) => {
+    for (const [key, read] of inFlight) if (reaches(read.path)) inFlight.delete(key);
+  };
+  return (next) => {
+    const write = async (call: Call) => {
+      const reaches = readsChangedBy(call.request.path);
+      detach(reaches);
+      try {
+        return await next(call);
+      } finally {
+        detach(reaches);
+      }
+    };
+    return (call) => {
+      const key = keyOf(call);
+      if (key === undefined) return isWrite(call) ? write(call) : next(call);
+      const shared = inFlight.get(key);
+      if (shared) {
+        call.shared = 'coalesced';
+        return shared.attempt;
+      }
+      const read = {
+        path: call.request.path,
+        attempt: next(call).finally(() => {
+          // A write may have detached it, and another read of the same key taken its place.
+          if (inFlight.get(key) === read) inFlight.delete(key);
+        }),
+      };
+      inFlight.set(key, read);
+      return read.attempt;
+    };
   };
 }
 
@@ -48,41 +104,49 @@ export interface ReadCacheOptions {
   maxEntries: number;
   /** Members of the vendor's answers that hold a secret: an answer is kept without them, at any depth. */
   secretMembers: readonly string[];
+  /** Which cached answers a write drops; all of this upstream's by default. */
+  readsChangedBy?: ReadsChangedBy;
   now?: () => number;
 }
 
 interface Entry {
+  path: string;
   attempted: Attempted;
   expires: number;
 }
 
 /**
- * A recent successful answer to the same read, for at most `ttlMs`. Any write through this upstream
- * (whatever became of it) drops every answer kept of it, and an answer read while a write was under
- * way is not kept: after the gateway's own write, no read of this replica sees the state before it.
- * Answers are kept without their secret members and without their raw text, so the cache never holds
- * a secret; the gateway never serves those members from a read anyway.
+ * A recent successful answer to the same read, for at most `ttlMs`. A write through this upstream
+ * (whatever became of it, whatever credential made it) drops the answers kept of every read it may
+ * change (`readsChangedBy`), when it is sent and when it ends, and an answer to such a read that was
+ * in flight meanwhile is not kept: after the gateway's own write, no read of this replica sees the
+ * state before it. Answers are kept without their secret members and without their raw text, so
+ * the cache never holds a secret; the gateway never serves those members from a read anyway.
  */
 export function readCache(options: ReadCacheOptions): Policy {
   const entries = new Map<string, Entry>();
   const now = options.now ?? Date.now;
   const secrets = new Set(options.secretMembers);
-  // Counts writes begun and ended: a read is kept only if none began or ended while it was in flight.
-  let writes = 0;
-  let writing = 0;
+  const readsChangedBy = options.readsChangedBy ?? EVERY_READ;
+  const writing = new Set<(readPath: string) => boolean>();
+  // Reads in flight, each marked once a write that may change it begins or ends.
+  const reading = new Set<{ path: string; spoiled: boolean }>();
+  const changed = (reaches: (readPath: string) => boolean) => {
+    for (const [key, entry] of entries) if (reaches(entry.path)) entries.delete(key);
+    for (const read of reading) if (reaches(read.path)) read.spoiled = true;
+  };
   return (next) => async (call) => {
     const key = keyOf(call);
     if (key === undefined) {
-      if (call.request.method === 'GET') return next(call);
-      writes += 1;
-      writing += 1;
-      entries.clear();
+      if (!isWrite(call)) return next(call);
+      const reaches = readsChangedBy(call.request.path);
+      writing.add(reaches);
+      changed(reaches);
       try {
         return await next(call);
       } finally {
-        writing -= 1;
-        writes += 1;
-        entries.clear();
+        writing.delete(reaches);
+        changed(reaches);
       }
     }
     const hit = entries.get(key);
@@ -91,13 +155,23 @@ export function readCache(options: ReadCacheOptions): Policy {
       return hit.attempted;
     }
     if (hit) entries.delete(key);
-    const before = writes;
-    const attempted = await next(call);
+    const { path } = call.request;
+    let spoiled = false;
+    for (const reaches of writing) if (reaches(path)) spoiled = true;
+    const read = { path, spoiled };
+    reading.add(read);
+    let attempted: Attempted;
+    try {
+      attempted = await next(call);
+    } finally {
+      reading.delete(read);
+    }
     const { exchange, body } = attempted;
     const ok = exchange.kind === 'answer' && exchange.status >= 200 && exchange.status < 300 && body !== undefined && !body.problem;
-    if (ok && writing === 0 && writes === before && call.shared === undefined) {
+    if (ok && !read.spoiled && call.shared === undefined) {
       if (entries.size >= options.maxEntries) entries.delete(entries.keys().next().value!);
       entries.set(key, {
+        path,
         attempted: { exchange: { ...exchange, body: new Uint8Array() }, body: scrubbed(body, secrets) },
         expires: now() + options.ttlMs,
       });

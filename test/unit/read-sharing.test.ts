@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Attempted, Call, Send } from '../../src/upstream/policies.js';
-import { coalesce, readCache } from '../../src/upstream/read-sharing.js';
+import { coalesce, readCache, RESOURCE_TREE } from '../../src/upstream/read-sharing.js';
 
 const ORIGIN = 'http://vendor.test';
 
@@ -45,10 +45,33 @@ function countingWire(status = 200, json: unknown = { n: 0 }) {
     releaseAll() {
       for (const r of release.splice(0)) r();
     },
+    /** Answers the latest call waiting, and only it. */
+    releaseLast() {
+      release.pop()?.();
+    },
   };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('RESOURCE_TREE: the reads a write may change', () => {
+  it.each<[string, string, boolean]>([
+    ['/oauth-clients/a', '/oauth-clients/a', true],
+    ['/oauth-clients/a', '/oauth-clients/a?x=1', true],
+    ['/oauth-clients/a', '/oauth-clients', true],
+    ['/oauth-clients/a', '/oauth-clients?filters=name%20eq%20%22a%22', true],
+    ['/oauth-clients/a', '/oauth-clients/', true],
+    ['/oauth-clients/a', '/oauth-clients/a/secrets', true],
+    ['/oauth-clients', '/oauth-clients/b', true],
+    ['/p/1/', '/p/1', true],
+    ['/oauth-clients/a', '/oauth-clients/b', false],
+    ['/oauth-clients/a', '/oauth-clients/ab', false],
+    ['/oauth-clients/ab', '/oauth-clients/a', false],
+    ['/oauth-clients/a', '/sources/a', false],
+  ])('a write to %s changes a read of %s: %s', (write, read, changes) => {
+    expect(RESOURCE_TREE(write)(read)).toBe(changes);
+  });
+});
 
 describe('coalesce', () => {
   it.each<[string, Call, Call, number]>([
@@ -86,6 +109,42 @@ describe('coalesce', () => {
       expect(b).not.toBe(a);
       expect(second.shared).toBeUndefined();
     }
+  });
+
+  it('a read that comes after a write ended does not share a read begun before it', async () => {
+    const wire = countingWire();
+    const send = coalesce()(wire.send);
+    const before = send(call('GET', '/p/1/'));
+    const write = send(call('PATCH', '/p/1/'));
+    await settle();
+    expect(wire.calls).toBe(2);
+    // The write is answered; the first read is still in flight.
+    wire.releaseLast();
+    await write;
+    const after = call('GET', '/p/1/');
+    const afterAnswer = send(after);
+    await settle();
+    wire.releaseAll();
+    const [a, b] = await Promise.all([before, afterAnswer]);
+    expect(wire.calls).toBe(3);
+    expect(after.shared).toBeUndefined();
+    expect(b).not.toBe(a);
+  });
+
+  it.each<[string, string, number]>([
+    ['every read by default, another resource too', 'every', 3],
+    ['with RESOURCE_TREE, a read of another resource still shares', 'tree', 2],
+  ])('a write detaches %s', async (_name, reach, upstreamCalls) => {
+    const wire = countingWire();
+    const send = (reach === 'tree' ? coalesce(RESOURCE_TREE) : coalesce())(wire.send);
+    const first = send(call('GET', '/p/2/'));
+    const write = send(call('PATCH', '/p/1/'));
+    await settle();
+    const second = send(call('GET', '/p/2/'));
+    await settle();
+    wire.releaseAll();
+    await Promise.all([first, write, second]);
+    expect(wire.calls).toBe(upstreamCalls);
   });
 
   it('a read after the first one finished is its own call', async () => {
@@ -143,6 +202,41 @@ describe('readCache', () => {
     await run(call('GET', '/p/?page=1', 'credential-b'));
     await run(call('GET', '/p/1/'));
     expect(wire.calls - before).toBe(2);
+  });
+
+  it('with RESOURCE_TREE, a write drops the answers of its resource and of its collection, and keeps the others', async () => {
+    let clock = 1_000;
+    const wire = countingWire();
+    const send = readCache({ ttlMs: 100, maxEntries: 10, secretMembers: [], readsChangedBy: RESOURCE_TREE, now: () => clock })(wire.send);
+    const run = async (c: Call) => {
+      const answer = send(c);
+      await settle();
+      wire.releaseAll();
+      return answer;
+    };
+    for (const path of ['/p/1/', '/p/2/', '/p/?page=1']) await run(call('GET', path, 'credential-b'));
+    await run(call('PATCH', '/p/1/'));
+    const reads = ['/p/1/', '/p/2/', '/p/?page=1'].map((path) => call('GET', path, 'credential-b'));
+    for (const read of reads) await run(read);
+    expect(reads.map((read) => read.shared ?? 'read')).toEqual(['read', 'cached', 'read']);
+    clock += 1;
+  });
+
+  it('with RESOURCE_TREE, keeps an answer read during a write to another resource, not one to its own', async () => {
+    const wire = countingWire();
+    const send = readCache({ ttlMs: 100, maxEntries: 10, secretMembers: [], readsChangedBy: RESOURCE_TREE, now: () => 1_000 })(wire.send);
+    const own = send(call('GET', '/p/1/'));
+    const other = send(call('GET', '/p/2/'));
+    const write = send(call('PATCH', '/p/1/'));
+    await settle();
+    wire.releaseAll();
+    await Promise.all([own, other, write]);
+    const again = [call('GET', '/p/1/'), call('GET', '/p/2/')];
+    const answers = Promise.all(again.map((c) => send(c)));
+    await settle();
+    wire.releaseAll();
+    await answers;
+    expect(again.map((c) => c.shared ?? 'read')).toEqual(['read', 'cached']);
   });
 
   it('does not keep an answer read while a write was under way', async () => {

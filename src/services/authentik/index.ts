@@ -16,6 +16,8 @@ export const authentik = defineVendor({
   settings: readSettings,
   // authentik throttles only unauthenticated requests (DRF's AnonRateThrottle): no rate by default.
   secretMembers: ['client_secret', 'consumer_secret'],
+  // No readsChangedBy: a write can move a resource to another path (a source's key is its slug, which
+  // a change may rename), so any write may change any read.
   sandbox: (settings, seed) => startSandbox(settingsOf(settings).sandboxRelease, seed.extraApplications),
   applications: [authentikProviders, authentikSources],
 });

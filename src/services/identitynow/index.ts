@@ -1,4 +1,5 @@
 import { ConfigError, httpUrl } from '../../env.js';
+import { RESOURCE_TREE } from '../../upstream/read-sharing.js';
 import { defineVendor, staticCredential } from '../vendor.js';
 import { startSandbox } from './sandbox.js';
 // The schema modules: importing them adds the vendor's types, queries and mutations to the builder.
@@ -25,6 +26,8 @@ export const identitynow = defineVendor({
   // "100 requests per client_id and API version per 10 seconds" (SailPoint's rate-limit page); a 429 says Retry-After.
   quota: { rate: '100/10s' },
   secretMembers: SECRET_MEMBERS,
+  // Its answers hold one OAuth client or a list of them: a write changes no read of another client.
+  readsChangedBy: RESOURCE_TREE,
   sandbox: (_settings, seed) => startSandbox(seed.extraApplications),
   applications: [identityNowClients],
 });

@@ -1,3 +1,4 @@
+import { RESOURCE_TREE } from '../../upstream/read-sharing.js';
 import { defineVendor, staticCredential } from '../vendor.js';
 import { startSandbox } from './sandbox.js';
 // The schema modules: importing them adds the vendor's types, queries and mutations to the builder.
@@ -17,6 +18,8 @@ export const launchdarkly = defineVendor({
   // No numbers are published: its answers say what is left.
   quota: { signals: launchDarklyQuota },
   secretMembers: SECRET_MEMBERS,
+  // Its answers hold one OAuth client or a list of them: a write changes no read of another client.
+  readsChangedBy: RESOURCE_TREE,
   sandbox: (_settings, seed) => startSandbox(seed.extraApplications),
   applications: [launchDarklyClients],
 });
