@@ -19,7 +19,10 @@ const PER_REQUEST = new Set(['authorization', 'x-request-id', 'traceparent', 'tr
  */
 export type ReadsChangedBy = (writePath: string) => (readPath: string) => boolean;
 
-/** Every read: for a vendor where a path does not tell what a write reaches (one that may move a resource, or answers that embed others). */
+/**
+ * Every read: for a vendor where a path does not tell what a write reaches (one that may move a
+ * resource to another path, or whose answers embed other resources).
+ */
 export const EVERY_READ: ReadsChangedBy = () => () => true;
 
 /**
@@ -36,11 +39,15 @@ export const RESOURCE_TREE: ReadsChangedBy = (writePath) => {
   };
 };
 
-/** The path without its query and trailing slash, so `/p/1/` and `/p/1?x` name the same resource. */
+/**
+ * The path without its query and trailing slash, so `/p/1/` and `/p/1?x` name the same resource; in
+ * lower case, so that an id a vendor matches whatever its case (or `%2f` and `%2F`) counts as one:
+ * a write then drops more than it must, never less.
+ */
 function resourcePath(path: string): string {
   const query = path.indexOf('?');
   const bare = query === -1 ? path : path.slice(0, query);
-  return bare.endsWith('/') ? bare.slice(0, -1) : bare;
+  return (bare.endsWith('/') ? bare.slice(0, -1) : bare).toLowerCase();
 }
 
 const isWrite = (call: Call) => call.request.method !== 'GET';

@@ -68,6 +68,9 @@ describe('RESOURCE_TREE: the reads a write may change', () => {
     ['/oauth-clients/a', '/oauth-clients/ab', false],
     ['/oauth-clients/ab', '/oauth-clients/a', false],
     ['/oauth-clients/a', '/sources/a', false],
+    ['/oauth-clients/ABC', '/oauth-clients/abc', true],
+    ['/oauth-clients/a%2Fb', '/oauth-clients/a%2fb', true],
+    ['/oauth-clients/a%2Fb', '/oauth-clients/a', false],
   ])('a write to %s changes a read of %s: %s', (write, read, changes) => {
     expect(RESOURCE_TREE(write)(read)).toBe(changes);
   });
