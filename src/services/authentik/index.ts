@@ -16,8 +16,9 @@ export const authentik = defineVendor({
   settings: readSettings,
   // authentik throttles only unauthenticated requests (DRF's AnonRateThrottle): no rate by default.
   secretMembers: ['client_secret', 'consumer_secret'],
-  // No readsChangedBy: a write can move a resource to another path (a source's key is its slug, which
-  // a change may rename), so any write may change any read.
+  // No readsChangedBy: any write may change any read. A change may move a resource to another path
+  // (a source's key is its slug, which a change may rename), and a provider's answer names sources and
+  // other providers (jwt_federation_sources, jwt_federation_providers), which deleting one changes.
   sandbox: (settings, seed) => startSandbox(settingsOf(settings).sandboxRelease, seed.extraApplications),
   applications: [authentikProviders, authentikSources],
 });
