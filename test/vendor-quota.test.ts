@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openAuditTrail, type AuditTrail } from '../src/audit/trail.js';
 import { loadConfig } from '../src/config.js';
 import { identityNowClient, IDN_ID, launchDarklyClient, LD_ID } from './fixtures/upstream-bodies.js';
@@ -68,10 +68,6 @@ const RENAME = `mutation ($id: ID!, $name: JSON!) {
   patchOAuthClient(id: $id, ops: [{ op: REPLACE, path: "/name", value: $name }]) { id name }
 }`;
 const LIST = `{ oauthClients { id name } }`;
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
 
 const gets = () => stub.requests.filter((r) => r.method === 'GET');
 const patches = () => stub.requests.filter((r) => r.method === 'PATCH');
@@ -147,7 +143,7 @@ describe('coalescing identical reads', () => {
     stub.handle(identityNow(400));
     const gw = await gateway({});
     const before = gw.gql(READ, { id: IDN_ID });
-    await waitFor(() => gets().length === 1);
+    await vi.waitFor(() => expect(gets()).toHaveLength(1));
     const renamed = await gw.gql(RENAME, { id: IDN_ID, name: 'renamed' });
     expect(renamed.errors).toBeUndefined();
     // The first read is still in flight, with the state from before the write.

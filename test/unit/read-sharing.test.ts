@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Attempted, Call, Send } from '../../src/upstream/policies.js';
-import { coalesce, readCache, RESOURCE_TREE } from '../../src/upstream/read-sharing.js';
+import { coalesce, readCache, RESOURCE_TREE, type ReadsChangedBy } from '../../src/upstream/read-sharing.js';
 
 const ORIGIN = 'http://vendor.test';
 
@@ -134,12 +134,12 @@ describe('coalesce', () => {
     expect(b).not.toBe(a);
   });
 
-  it.each<[string, string, number]>([
-    ['every read by default, another resource too', 'every', 3],
-    ['with RESOURCE_TREE, a read of another resource still shares', 'tree', 2],
-  ])('a write detaches %s', async (_name, reach, upstreamCalls) => {
+  it.each<[string, ReadsChangedBy | undefined, number]>([
+    ['every read by default, another resource too', undefined, 3],
+    ['with RESOURCE_TREE, a read of another resource still shares', RESOURCE_TREE, 2],
+  ])('a write detaches %s', async (_name, readsChangedBy, upstreamCalls) => {
     const wire = countingWire();
-    const send = (reach === 'tree' ? coalesce(RESOURCE_TREE) : coalesce())(wire.send);
+    const send = coalesce(readsChangedBy)(wire.send);
     const first = send(call('GET', '/p/2/'));
     const write = send(call('PATCH', '/p/1/'));
     await settle();
@@ -166,10 +166,16 @@ describe('coalesce', () => {
 });
 
 describe('readCache', () => {
-  const setup = (status = 200, json: unknown = { n: 0 }) => {
+  const setup = (status = 200, json: unknown = { n: 0 }, readsChangedBy?: ReadsChangedBy) => {
     let clock = 1_000;
     const wire = countingWire(status, json);
-    const send = readCache({ ttlMs: 100, maxEntries: 3, secretMembers: ['client_secret'], now: () => clock })(wire.send);
+    const send = readCache({
+      ttlMs: 100,
+      maxEntries: 3,
+      secretMembers: ['client_secret'],
+      ...(readsChangedBy ? { readsChangedBy } : {}),
+      now: () => clock,
+    })(wire.send);
     const run = async (c: Call) => {
       const answer = send(c);
       await settle();
@@ -208,21 +214,12 @@ describe('readCache', () => {
   });
 
   it('with RESOURCE_TREE, a write drops the answers of its resource and of its collection, and keeps the others', async () => {
-    let clock = 1_000;
-    const wire = countingWire();
-    const send = readCache({ ttlMs: 100, maxEntries: 10, secretMembers: [], readsChangedBy: RESOURCE_TREE, now: () => clock })(wire.send);
-    const run = async (c: Call) => {
-      const answer = send(c);
-      await settle();
-      wire.releaseAll();
-      return answer;
-    };
+    const { run } = setup(200, { n: 0 }, RESOURCE_TREE);
     for (const path of ['/p/1/', '/p/2/', '/p/?page=1']) await run(call('GET', path, 'credential-b'));
     await run(call('PATCH', '/p/1/'));
     const reads = ['/p/1/', '/p/2/', '/p/?page=1'].map((path) => call('GET', path, 'credential-b'));
     for (const read of reads) await run(read);
     expect(reads.map((read) => read.shared ?? 'read')).toEqual(['read', 'cached', 'read']);
-    clock += 1;
   });
 
   it('with RESOURCE_TREE, keeps an answer read during a write to another resource, not one to its own', async () => {
