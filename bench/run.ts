@@ -82,6 +82,11 @@ const WARMUP_SECONDS = QUICK ? 1 : 2;
  * for V8 to compile, and two seconds of warm-up left it compiling into the measured period.
  */
 const PAIRED_WARMUP_SECONDS = QUICK ? 2 : 6;
+/**
+ * Pairs of runs (the gateway, minimal-yoga) the ratio is read from. This VM's throughput moves by up to
+ * ±30% between runs a minute apart; the median of four pairs moved much less than any one pair did.
+ */
+const PAIRS = QUICK ? 2 : 4;
 const DURATION_SECONDS = QUICK ? 2 : 5;
 const CONNECTIONS = PROFILE ? [32] : [1, 32, 128];
 /** The work-scaling scenarios run at the connection count the targets are set for. */
@@ -134,8 +139,8 @@ interface Scenario {
   gatewayEnv?: Record<string, string>;
   /** For a yoga yardstick: the graphql-yoga release it runs, when not the project's own. */
   yogaVersion?: string;
-  /** The gateway and minimal-yoga are each measured twice for their ratio: which of the two runs this is. */
-  round?: 1 | 2;
+  /** The gateway and minimal-yoga are each measured PAIRS times for their ratio: which pair this run belongs to, from 1. */
+  round?: number;
 }
 
 interface Measured extends Scenario {
@@ -183,7 +188,7 @@ function scenarios(): Scenario[] {
         request: directPatch('identitynow'),
         upstreamCalls: 1,
       });
-    const reference = (target: 'gateway' | ReferenceServer, round?: 1 | 2): Scenario => ({
+    const reference = (target: 'gateway' | ReferenceServer, round?: number): Scenario => ({
       group: 'reference',
       label,
       vendor: 'identitynow',
@@ -193,11 +198,14 @@ function scenarios(): Scenario[] {
       upstreamCalls: 1,
       ...(round ? { round } : {}),
     });
-    // The gateway's ratio to minimal-yoga is read from two runs of each, in the order gateway, yoga, the
-    // other yardsticks, yoga, gateway: a machine whose speed drifts during the run moves both alike.
-    list.push(reference('gateway', 1), reference('minimal-yoga', 1));
-    for (const target of REFERENCE_SERVERS) if (target !== 'minimal-yoga') list.push(reference(target));
-    list.push(reference('minimal-yoga', 2), reference('gateway', 2));
+    // The gateway's ratio to minimal-yoga is read from PAIRS runs of each, each pair's order the other
+    // way round from the one before (gateway, yoga, the other yardsticks, yoga, gateway, gateway, yoga…):
+    // a machine whose speed drifts during the run moves both alike.
+    for (let round = 1; round <= PAIRS; round++) {
+      const pairOf = round % 2 === 1 ? (['gateway', 'minimal-yoga'] as const) : (['minimal-yoga', 'gateway'] as const);
+      list.push(...pairOf.map((target) => reference(target, round)));
+      if (round === 1) for (const target of REFERENCE_SERVERS) if (target !== 'minimal-yoga') list.push(reference(target));
+    }
   }
   if (YOGA_VERSIONS.length > 0) {
     const label = `PATCH ${IDENTITYNOW_ROOT}/oauth-clients/{id}`;
@@ -545,8 +553,8 @@ function mixedTable(measured: Measured[]): string {
 
 /**
  * The gateway over the minimal-yoga yardstick (as shipped, the project's graphql-yoga), same request,
- * 32 connections: both runs of each together (CPU time over requests, mean throughput), and each
- * pair of runs that came next to each other.
+ * 32 connections: every run of each together (CPU time over requests, mean throughput), each pair
+ * of runs that came next to each other, and the median pair.
  */
 function yardstickRatio(measured: Measured[]): string | undefined {
   const runs = (target: Target) =>
@@ -559,24 +567,30 @@ function yardstickRatio(measured: Measured[]): string | undefined {
   const cpu = (rows: Measured[]) =>
     rows.reduce((sum, m) => sum + m.serverCpuUsPerRequest! * m.result!.requests, 0) / rows.reduce((sum, m) => sum + m.result!.requests, 0);
   const rps = (rows: Measured[]) => rows.reduce((sum, m) => sum + m.result!.rps, 0) / rows.length;
-  const adjacent = ([1, 2] as const).flatMap((round) => {
-    const g = gateway.find((m) => m.round === round);
-    const y = yoga.find((m) => m.round === round);
-    return g && y
-      ? [
-          `run ${round}: ${(g.serverCpuUsPerRequest! / y.serverCpuUsPerRequest!).toFixed(2)}× / ${(g.result!.rps / y.result!.rps).toFixed(2)}×`,
-        ]
-      : [];
+  const pairs = gateway.flatMap((g) => {
+    const y = yoga.find((m) => m.round === g.round);
+    return y ? [{ round: g.round!, cpu: g.serverCpuUsPerRequest! / y.serverCpuUsPerRequest!, rps: g.result!.rps / y.result!.rps }] : [];
   });
+  const adjacent = pairs.map((p) => `run ${p.round}: ${p.cpu.toFixed(2)}× / ${p.rps.toFixed(2)}×`);
+  const medians =
+    pairs.length > 2
+      ? `; the median pair ${median(pairs.map((p) => p.cpu)).toFixed(2)}× / ${median(pairs.map((p) => p.rps)).toFixed(2)}×`
+      : '';
   const database = gateway.filter((m) => m.databaseCpuUsPerRequest !== undefined);
   return (
     `the gateway ÷ minimal-yoga at 32 connections (identitynow patch, ${gateway.length} + ${yoga.length} runs): ` +
     `CPU per request ${(cpu(gateway) / cpu(yoga)).toFixed(2)}× (target ≤ 1×), throughput ${(rps(gateway) / rps(yoga)).toFixed(2)}× (target ≥ 1×)` +
-    (adjacent.length > 0 ? ` [${adjacent.join(', ')}]` : '') +
+    (adjacent.length > 0 ? ` [${adjacent.join(', ')}${medians}]` : '') +
     (database.length > 0
       ? `; the audit trail's PostgreSQL spent another ${fmt(database.reduce((sum, m) => sum + m.databaseCpuUsPerRequest!, 0) / database.length)} µs a request`
       : '')
   );
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function verdict(measured: Measured[]): string[] {
