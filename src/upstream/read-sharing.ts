@@ -14,10 +14,12 @@ import type { Attempted, Call, Policy } from './policies.js';
 const PER_REQUEST = new Set(['authorization', 'x-request-id', 'traceparent', 'tracestate']);
 
 /**
- * Which of an upstream's reads a write may change, from their paths (query left out): given a
- * write's path, whether a read of `readPath` may answer differently after it.
+ * Which of an upstream's reads a write may change: given the resource a write names, whether a read
+ * of `readResource` may answer differently after it. Both as resourcePath gives them, which the
+ * policies work out once per call: a write is checked against every cached answer, and a full cache
+ * is a thousand of them.
  */
-export type ReadsChangedBy = (writePath: string) => (readPath: string) => boolean;
+export type ReadsChangedBy = (writeResource: string) => (readResource: string) => boolean;
 
 /**
  * Every read: for a vendor where a path does not tell what a write reaches (one that may move a
@@ -31,20 +33,15 @@ export const EVERY_READ: ReadsChangedBy = () => () => true;
  * `/oauth-clients/b`. For a vendor whose answers hold only the resource read or a list of its kind,
  * and whose resources keep their path for life.
  */
-export const RESOURCE_TREE: ReadsChangedBy = (writePath) => {
-  const written = resourcePath(writePath);
-  return (readPath) => {
-    const read = resourcePath(readPath);
-    return read === written || read.startsWith(`${written}/`) || written.startsWith(`${read}/`);
-  };
-};
+export const RESOURCE_TREE: ReadsChangedBy = (written) => (read) =>
+  read === written || read.startsWith(`${written}/`) || written.startsWith(`${read}/`);
 
 /**
  * The path without its query and trailing slash, so `/p/1/` and `/p/1?x` name the same resource; in
  * lower case, so that an id a vendor matches whatever its case (or `%2f` and `%2F`) counts as one:
  * a write then drops more than it must, never less.
  */
-function resourcePath(path: string): string {
+export function resourcePath(path: string): string {
   const query = path.indexOf('?');
   const bare = query === -1 ? path : path.slice(0, query);
   return (bare.endsWith('/') ? bare.slice(0, -1) : bare).toLowerCase();
@@ -70,13 +67,13 @@ function keyOf(call: Call): string | undefined {
  * gateway's own write has been answered makes its own call instead of sharing one begun before it.
  */
 export function coalesce(readsChangedBy: ReadsChangedBy = EVERY_READ): Policy {
-  const inFlight = new Map<string, { path: string; attempt: Promise<Attempted> }>();
-  const detach = (reaches: (readPath: string) => boolean) => {
-    for (const [key, read] of inFlight) if (reaches(read.path)) inFlight.delete(key);
+  const inFlight = new Map<string, { resource: string; attempt: Promise<Attempted> }>();
+  const detach = (reaches: (readResource: string) => boolean) => {
+    for (const [key, read] of inFlight) if (reaches(read.resource)) inFlight.delete(key);
   };
   return (next) => {
     const write = async (call: Call) => {
-      const reaches = readsChangedBy(call.request.path);
+      const reaches = readsChangedBy(resourcePath(call.request.path));
       detach(reaches);
       try {
         return await next(call);
@@ -93,7 +90,7 @@ export function coalesce(readsChangedBy: ReadsChangedBy = EVERY_READ): Policy {
         return shared.attempt;
       }
       const read = {
-        path: call.request.path,
+        resource: resourcePath(call.request.path),
         attempt: next(call).finally(() => {
           // A write may have detached it, and another read of the same key taken its place.
           if (inFlight.get(key) === read) inFlight.delete(key);
@@ -117,7 +114,7 @@ export interface ReadCacheOptions {
 }
 
 interface Entry {
-  path: string;
+  resource: string;
   attempted: Attempted;
   expires: number;
 }
@@ -135,18 +132,18 @@ export function readCache(options: ReadCacheOptions): Policy {
   const now = options.now ?? Date.now;
   const secrets = new Set(options.secretMembers);
   const readsChangedBy = options.readsChangedBy ?? EVERY_READ;
-  const writing = new Set<(readPath: string) => boolean>();
+  const writing = new Set<(readResource: string) => boolean>();
   // Reads in flight, each marked once a write that may change it begins or ends.
-  const reading = new Set<{ path: string; spoiled: boolean }>();
-  const changed = (reaches: (readPath: string) => boolean) => {
-    for (const [key, entry] of entries) if (reaches(entry.path)) entries.delete(key);
-    for (const read of reading) if (reaches(read.path)) read.spoiled = true;
+  const reading = new Set<{ resource: string; spoiled: boolean }>();
+  const changed = (reaches: (readResource: string) => boolean) => {
+    for (const [key, entry] of entries) if (reaches(entry.resource)) entries.delete(key);
+    for (const read of reading) if (reaches(read.resource)) read.spoiled = true;
   };
   return (next) => async (call) => {
     const key = keyOf(call);
     if (key === undefined) {
       if (!isWrite(call)) return next(call);
-      const reaches = readsChangedBy(call.request.path);
+      const reaches = readsChangedBy(resourcePath(call.request.path));
       writing.add(reaches);
       changed(reaches);
       try {
@@ -162,10 +159,8 @@ export function readCache(options: ReadCacheOptions): Policy {
       return hit.attempted;
     }
     if (hit) entries.delete(key);
-    const { path } = call.request;
-    let spoiled = false;
-    for (const reaches of writing) if (reaches(path)) spoiled = true;
-    const read = { path, spoiled };
+    const resource = resourcePath(call.request.path);
+    const read = { resource, spoiled: [...writing].some((reaches) => reaches(resource)) };
     reading.add(read);
     let attempted: Attempted;
     try {
@@ -178,7 +173,7 @@ export function readCache(options: ReadCacheOptions): Policy {
     if (ok && !read.spoiled && call.shared === undefined) {
       if (entries.size >= options.maxEntries) entries.delete(entries.keys().next().value!);
       entries.set(key, {
-        path,
+        resource,
         attempted: { exchange: { ...exchange, body: new Uint8Array() }, body: scrubbed(body, secrets) },
         expires: now() + options.ttlMs,
       });

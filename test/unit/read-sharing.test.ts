@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Attempted, Call, Send } from '../../src/upstream/policies.js';
-import { coalesce, readCache, RESOURCE_TREE, type ReadsChangedBy } from '../../src/upstream/read-sharing.js';
+import { coalesce, readCache, RESOURCE_TREE, resourcePath, type ReadsChangedBy } from '../../src/upstream/read-sharing.js';
 
 const ORIGIN = 'http://vendor.test';
 
@@ -72,7 +72,7 @@ describe('RESOURCE_TREE: the reads a write may change', () => {
     ['/oauth-clients/a%2Fb', '/oauth-clients/a%2fb', true],
     ['/oauth-clients/a%2Fb', '/oauth-clients/a', false],
   ])('a write to %s changes a read of %s: %s', (write, read, changes) => {
-    expect(RESOURCE_TREE(write)(read)).toBe(changes);
+    expect(RESOURCE_TREE(resourcePath(write))(resourcePath(read))).toBe(changes);
   });
 });
 
