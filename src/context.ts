@@ -7,6 +7,7 @@ import { gatewayError } from './errors.js';
 import type { ServiceId } from './services/index.js';
 import type { RequestTrace } from './trace/request-trace.js';
 import type { Upstream, UpstreamCallObserver, UpstreamClient } from './upstream/client.js';
+import { isSendable, SENDABLE_SHAPE } from './upstream/credentials.js';
 
 /** A credential a caller sent for one upstream, and the header it came in (for messages). */
 export interface CallerCredential {
@@ -39,9 +40,6 @@ export interface Context {
   callerCredentials: Partial<Record<ServiceId, CallerCredential>>;
 }
 
-// A credential is one token: a space or a control character means the header holds something else.
-const CREDENTIAL_VALUE = /^[\x21-\x7e]{1,8192}$/;
-
 /**
  * The credentials a caller sent in the upstreams' headers (`headers` by service). Each is the vendor
  * credential itself (for bearer vendors the gateway adds `Bearer `); it replaces the configured one
@@ -72,12 +70,10 @@ export function upstreamOf(ctx: Context, service: ServiceId, operation: string):
   const own = ctx.callerCredentials[service];
   if (own === undefined) return client.forRequest(ctx.calls, undefined, fresh);
   // Checked here rather than by the HTTP client, so a malformed value is the caller's error and is never sent.
-  if (!CREDENTIAL_VALUE.test(own.secret)) {
-    throw gatewayError(
-      'BAD_USER_INPUT',
-      `The ${own.header} header must be the ${service} credential alone: printable ASCII without spaces, at most 8192 characters.`,
-      { upstream: { service, operation } },
-    );
+  if (!isSendable(own.secret)) {
+    throw gatewayError('BAD_USER_INPUT', `The ${own.header} header must be the ${service} credential alone: ${SENDABLE_SHAPE}.`, {
+      upstream: { service, operation },
+    });
   }
   return client.forRequest(ctx.calls, own.secret, fresh);
 }

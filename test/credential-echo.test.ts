@@ -147,3 +147,45 @@ describe('an upstream that echoes the credential it was sent', () => {
     expect(res.data.oauthClients[0].description).toBe(`idn-echoed-5f0c2b and ${TOKEN.identitynow.slice(0, -1)}`);
   });
 });
+
+describe('a credential too short to tell apart from ordinary text, or that is no header value', () => {
+  // Redaction leaves shorter values alone (they would match words), so such a credential is never sent.
+  it("a caller's own credential under 8 characters: BAD_USER_INPUT, nothing sent", async () => {
+    upstream.handle((req, res) => json(res, 400, identityNowError('400.1 Bad Request Content', `Token ${sentCredential(req)} refused`)));
+    const res = await gateway.gql(PATCH_IDN, undefined, { 'X-IdentityNow-Token': 'idn-k7x' });
+    expect(upstream.requests).toHaveLength(0);
+    expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', upstream: { service: 'identitynow' } });
+    expect(res.errors![0]!.message).toContain('X-IdentityNow-Token');
+    expect(JSON.stringify(res)).not.toContain('idn-k7x');
+  });
+
+  it.each<[string, string]>([
+    ['shorter than 8 characters', 'tok-1'],
+    ['with a line break (a header of its own)', 'idn-granted-5e1\r\nx-injected: 1'],
+    ['with a space', 'idn granted 5e1d'],
+  ])('a granted token %s: UPSTREAM_UNAVAILABLE, nothing sent to the API', async (_case, token) => {
+    const tokens = await startStub((_req, res) => json(res, 200, { access_token: token, expires_in: 3600 }));
+    const granted = await startGateway({
+      IDENTITYNOW_URL: `${upstream.origin}/beta`,
+      IDENTITYNOW_CLIENT_ID: 'client',
+      IDENTITYNOW_CLIENT_SECRET: 'client-secret-0a9d',
+      IDENTITYNOW_TOKEN_URL: `${tokens.origin}/oauth/token`,
+    });
+    try {
+      upstream.handle((req, res) => json(res, 400, identityNowError('400', `Token ${sentCredential(req)} refused`)));
+      const res = await granted.gql(`{ oauthClient(id: "${IDN_ID}") { id } }`);
+      expect(upstream.requests).toHaveLength(0);
+      expect(tokens.requests).toHaveLength(1);
+      expect(res.errors![0]!.extensions).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        upstream: { service: 'identitynow', status: 200, operation: 'oauthToken' },
+      });
+      expect(res.errors![0]!.message).toBe(
+        'The identitynow token endpoint answered an access token that is not one token of printable ASCII without spaces, 8 to 8192 characters.',
+      );
+    } finally {
+      await granted.close();
+      await tokens.close();
+    }
+  });
+});

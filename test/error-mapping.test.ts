@@ -13,7 +13,7 @@ beforeAll(async () => {
     IDENTITYNOW_URL: `${stub.origin}/beta`,
     IDENTITYNOW_TOKEN: 'idn-token',
     LAUNCHDARKLY_URL: stub.origin,
-    LAUNCHDARKLY_API_KEY: 'ld-key',
+    LAUNCHDARKLY_API_KEY: 'ld-key-0123',
     AUTHENTIK_URL: `${stub.origin}/api/v3`,
     AUTHENTIK_TOKEN: 'ak-token',
   });
@@ -235,7 +235,7 @@ describe('bodies that are not what the spec promises', () => {
 describe('transport failures', () => {
   it('connection refused → UPSTREAM_UNAVAILABLE, saying the change was not sent', async () => {
     const port = await closedPort();
-    const refused = await startGateway({ IDENTITYNOW_URL: `http://127.0.0.1:${port}/beta`, IDENTITYNOW_TOKEN: 't' });
+    const refused = await startGateway({ IDENTITYNOW_URL: `http://127.0.0.1:${port}/beta`, IDENTITYNOW_TOKEN: 'idn-token-1' });
     try {
       const res = await refused.gql(PATCH_IDN);
       expect(res.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
@@ -250,7 +250,11 @@ describe('transport failures', () => {
     const silent = await startStub(() => {
       /* never answers */
     });
-    const slow = await startGateway({ AUTHENTIK_URL: `${silent.origin}/api/v3`, AUTHENTIK_TOKEN: 't', UPSTREAM_TIMEOUT_MS: '300' });
+    const slow = await startGateway({
+      AUTHENTIK_URL: `${silent.origin}/api/v3`,
+      AUTHENTIK_TOKEN: 'ak-token-1',
+      UPSTREAM_TIMEOUT_MS: '300',
+    });
     try {
       const res = await slow.gql(UPDATE_SOURCE);
       expect(res.errors?.[0]?.extensions?.code).toBe('UPSTREAM_TIMEOUT');

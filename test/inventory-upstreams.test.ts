@@ -51,7 +51,7 @@ const env = (more: Record<string, string> = {}) => ({
   IDENTITYNOW_URL: `${idn.origin}/beta`,
   IDENTITYNOW_TOKEN: 'idn-token',
   LAUNCHDARKLY_URL: ld.origin,
-  LAUNCHDARKLY_API_KEY: 'ld-key',
+  LAUNCHDARKLY_API_KEY: 'ld-key-0123',
   AUTHENTIK_URL: `${ak.origin}/api/v3`,
   AUTHENTIK_TOKEN: 'ak-token',
   UPSTREAM_RETRIES: '0',
@@ -252,7 +252,7 @@ describe('a gateway that configures some vendors only', () => {
   let partial: RunningGateway;
 
   beforeAll(async () => {
-    partial = await startGateway({ LAUNCHDARKLY_URL: ld.origin, LAUNCHDARKLY_API_KEY: 'ld-key' });
+    partial = await startGateway({ LAUNCHDARKLY_URL: ld.origin, LAUNCHDARKLY_API_KEY: 'ld-key-0123' });
   });
 
   afterAll(async () => {

@@ -23,7 +23,7 @@ describe('start-up refusal without caller authentication', () => {
     expect(
       refusal({ IDENTITYNOW_URL: 'https://acme.api.identitynow.com/beta', IDENTITYNOW_CLIENT_ID: 'id', IDENTITYNOW_CLIENT_SECRET: 'cs' }),
     ).toMatch(/identitynow/);
-    expect(refusal({ LAUNCHDARKLY_API_KEY: 'api-123' })).toMatch(/launchdarkly/);
+    expect(refusal({ LAUNCHDARKLY_API_KEY: 'api-12345678' })).toMatch(/launchdarkly/);
   });
 
   it('never quotes the credential in the refusal', () => {

@@ -41,7 +41,7 @@ beforeAll(async () => {
     IDENTITYNOW_URL: `${idn.origin}/beta`,
     IDENTITYNOW_TOKEN: 'idn-token',
     LAUNCHDARKLY_URL: ld.origin,
-    LAUNCHDARKLY_API_KEY: 'ld-key',
+    LAUNCHDARKLY_API_KEY: 'ld-key-0123',
     AUTHENTIK_URL: `${ak.origin}/api/v3`,
     AUTHENTIK_TOKEN: 'ak-token',
     // 2024.8's limits, named so nothing asks for them: a slug of 51 characters could never name a source there.

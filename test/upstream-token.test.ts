@@ -16,7 +16,7 @@ configureLog({ sink: (line) => logLines.push(line) });
 
 let api: Stub;
 let tokens: Stub;
-/** Tokens the API accepts; the token endpoint issues tok-1, tok-2, … */
+/** Tokens the API accepts; the token endpoint issues granted-tok-1, granted-tok-2, … */
 let valid: Set<string>;
 let issued: number;
 let tokenHandler: (req: RecordedRequest, res: ServerResponse) => void | Promise<void>;
@@ -24,7 +24,7 @@ let gateway: RunningGateway | undefined;
 let clockOffsetMs: number;
 
 const issue = (res: ServerResponse, expiresIn = 3600) => {
-  const token = `tok-${++issued}`;
+  const token = `granted-tok-${++issued}`;
   valid.add(token);
   json(res, 200, { access_token: token, token_type: 'bearer', expires_in: expiresIn });
 };
@@ -97,7 +97,7 @@ describe('the client credentials grant', () => {
       client_id: CLIENT_ID,
       client_secret: CLIENT_SECRET,
     });
-    expect(patches().map(bearer)).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-1']);
+    expect(patches().map(bearer)).toEqual(['Bearer granted-tok-1', 'Bearer granted-tok-1', 'Bearer granted-tok-1']);
     expect(api.requests.some((r) => r.url.includes('oauth/token'))).toBe(false);
   });
 
@@ -109,29 +109,29 @@ describe('the client credentials grant', () => {
     clockOffsetMs = 3570_000; // 30 s left: inside the renewal margin
     expect((await gw.gql(patch())).errors).toBeUndefined();
     expect(tokens.requests).toHaveLength(2);
-    expect(patches().map(bearer)).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-2']);
+    expect(patches().map(bearer)).toEqual(['Bearer granted-tok-1', 'Bearer granted-tok-1', 'Bearer granted-tok-2']);
     expect(api.requests.every((r) => r.method === 'PATCH')).toBe(true);
   });
 
   it('a token the upstream stops accepting mid-run: 401, one new token, the PATCH sent once more and applied', async () => {
     const gw = await coldGateway();
     expect((await gw.gql(patch())).errors).toBeUndefined();
-    valid.delete('tok-1'); // expired or revoked on the vendor's side before the gateway expected
+    valid.delete('granted-tok-1'); // expired or revoked on the vendor's side before the gateway expected
     const res = await gw.gql(patch());
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({ patchOAuthClient: { id: IDN_ID, name: 'x' } });
     expect(tokens.requests).toHaveLength(2);
-    expect(patches().map(bearer)).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-2']);
+    expect(patches().map(bearer)).toEqual(['Bearer granted-tok-1', 'Bearer granted-tok-1', 'Bearer granted-tok-2']);
     // The next call uses the new token straight away.
     expect((await gw.gql(patch())).errors).toBeUndefined();
-    expect(patches().map(bearer).at(-1)).toBe('Bearer tok-2');
+    expect(patches().map(bearer).at(-1)).toBe('Bearer granted-tok-2');
     expect(tokens.requests).toHaveLength(2);
   });
 
   it('20 concurrent mutations whose token is revoked: one renewal for all, no PATCH sent more than once per token', async () => {
     const gw = await coldGateway();
     expect((await gw.gql(patch())).errors).toBeUndefined();
-    valid.delete('tok-1');
+    valid.delete('granted-tok-1');
     api.requests.length = 0;
     const ids = Array.from({ length: 20 }, (_, i) => `2c9180835d2e5168015d32f890cb${String(i).padStart(4, '0')}`);
     const results = await Promise.all(ids.map((id) => gw.gql(patch(id))));
@@ -142,8 +142,8 @@ describe('the client credentials grant', () => {
     expect(byId.size).toBe(20);
     // Sent with the revoked token and refused, then once with the new one; or, started after the renewal, with the new one only.
     const patterns = new Set([...byId.values()].map((sentWith) => sentWith.join(' → ')));
-    expect(patterns.has('Bearer tok-1 → Bearer tok-2')).toBe(true);
-    for (const pattern of patterns) expect(['Bearer tok-1 → Bearer tok-2', 'Bearer tok-2']).toContain(pattern);
+    expect(patterns.has('Bearer granted-tok-1 → Bearer granted-tok-2')).toBe(true);
+    for (const pattern of patterns) expect(['Bearer granted-tok-1 → Bearer granted-tok-2', 'Bearer granted-tok-2']).toContain(pattern);
   });
 
   it('401 again with the new token: UNAUTHENTICATED after exactly one renewal and one resend', async () => {
@@ -172,7 +172,7 @@ describe('the client credentials grant', () => {
     expect(tokens.requests).toHaveLength(1);
     expect(patches()).toHaveLength(100);
     expect(new Set(patches().map((r) => r.url)).size).toBe(100);
-    expect(new Set(patches().map(bearer))).toEqual(new Set(['Bearer tok-1']));
+    expect(new Set(patches().map(bearer))).toEqual(new Set(['Bearer granted-tok-1']));
   });
 });
 

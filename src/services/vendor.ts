@@ -1,7 +1,7 @@
 import type { Credential } from '../config.js';
-import type { EnvReader } from '../env.js';
+import { ConfigError, type EnvReader } from '../env.js';
 import type { ApplicationList } from '../inventory/application.js';
-import type { AuthScheme } from '../upstream/credentials.js';
+import { isSendable, SENDABLE_SHAPE, type AuthScheme } from '../upstream/credentials.js';
 import type { QuotaReader } from '../upstream/rate-limit.js';
 import type { ReadsChangedBy } from '../upstream/read-sharing.js';
 
@@ -66,7 +66,11 @@ export function defineVendor<const Id extends string>(definition: VendorDefiniti
   return definition;
 }
 
-/** A credential that is one secret, or none. */
-export function staticCredential(secret: string | undefined): Credential {
-  return secret ? { kind: 'static', secret } : { kind: 'none' };
+/** The credential in variable `name`: one secret, or none when it is unset. Refused unless it can be sent (isSendable). */
+export function staticCredential(env: EnvReader, name: string): Credential {
+  const secret = env(name);
+  if (!secret) return { kind: 'none' };
+  // The message never quotes the value: it is a secret.
+  if (!isSendable(secret)) throw new ConfigError(`${name} must be ${SENDABLE_SHAPE}`);
+  return { kind: 'static', secret };
 }

@@ -3,6 +3,7 @@ import type { Credential, ServiceId } from '../config.js';
 import { gatewayError } from '../errors.js';
 import type { AnswerBody } from './body.js';
 import type { Attempted, Send } from './policies.js';
+import { MIN_CREDENTIAL_LENGTH } from './redact.js';
 
 /** How a service expects its credential in the Authorization header. */
 export type AuthScheme = 'bearer' | 'raw';
@@ -45,6 +46,20 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+const SENDABLE = new RegExp(`^[\\x21-\\x7e]{${MIN_CREDENTIAL_LENGTH},8192}$`);
+
+/** What SENDABLE asks, for messages. */
+export const SENDABLE_SHAPE = `one token of printable ASCII without spaces, ${MIN_CREDENTIAL_LENGTH} to 8192 characters`;
+
+/**
+ * Whether a credential may go into an Authorization header: one token of printable ASCII, so it can
+ * neither end the header nor start another, and long enough that redaction finds every copy an
+ * upstream quotes back (a shorter one would be left in the answer). Configured, caller's, granted alike.
+ */
+export function isSendable(secret: string): boolean {
+  return SENDABLE.test(secret);
+}
 
 export function present(secret: string, scheme: AuthScheme): Presented {
   return { header: scheme === 'bearer' ? `Bearer ${secret}` : secret, secret };
@@ -181,6 +196,8 @@ class ClientCredentialsToken implements CredentialSource {
       const what = result.status === 200 ? 'answered without an access token' : `answered HTTP ${result.status} instead of a token`;
       return fail('UPSTREAM_UNAVAILABLE', `${endpoint} ${what}.`, { upstream, ...retryAfter });
     }
+    if (!isSendable(token.accessToken))
+      return fail('UPSTREAM_UNAVAILABLE', `${endpoint} answered an access token that is not ${SENDABLE_SHAPE}.`, { upstream });
     return token;
   }
 }

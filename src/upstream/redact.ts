@@ -1,8 +1,11 @@
 /** What an upstream's copy of the gateway's credential is replaced with. */
 export const REDACTED = '[REDACTED]';
 
-// Shorter values would match ordinary words in a body; no vendor issues a credential this short.
-const MIN_CREDENTIAL_LENGTH = 8;
+/**
+ * Shorter values would match ordinary words in a body, so none is searched for; no vendor issues a
+ * credential this short, and the gateway sends none (isSendable in credentials.ts).
+ */
+export const MIN_CREDENTIAL_LENGTH = 8;
 
 /**
  * Finds every copy of some credentials in text, however a vendor spelled it: as sent, with any

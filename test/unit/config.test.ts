@@ -139,8 +139,8 @@ describe('loadConfig: rate limits per vendor (<PREFIX>_RATE_LIMIT)', () => {
   it('authentik documents none, and LaunchDarkly publishes no numbers: no rate unless set', () => {
     const config = loadConfig({
       AUTHENTIK_URL: 'https://auth.example.com/api/v3',
-      AUTHENTIK_TOKEN: 't',
-      LAUNCHDARKLY_API_KEY: 'k',
+      AUTHENTIK_TOKEN: 'ak-token-1',
+      LAUNCHDARKLY_API_KEY: 'api-ld-key-1',
       GATEWAY_ALLOW_ANONYMOUS: 'true',
     });
     expect(config.services.authentik?.rate).toBeUndefined();
@@ -159,6 +159,30 @@ describe('loadConfig: rate limits per vendor (<PREFIX>_RATE_LIMIT)', () => {
   it('UPSTREAM_COALESCE_READS turns coalescing off', () => {
     expect(loadConfig({}).upstream.coalesceReads).toBe(true);
     expect(loadConfig({ UPSTREAM_COALESCE_READS: 'false' }).upstream.coalesceReads).toBe(false);
+  });
+});
+
+describe('loadConfig: upstream credentials', () => {
+  const SHAPE = 'must be one token of printable ASCII without spaces, 8 to 8192 characters';
+  const root = { AUTHENTIK_URL: 'https://auth.example.com/api/v3', IDENTITYNOW_URL: 'https://acme.api.identitynow.com/beta' };
+  // Shorter than 8, a copy an upstream quotes back could not be redacted; a space or a control character is no header value.
+  it.each<[string, string]>([
+    ['AUTHENTIK_TOKEN', 'ak-1234'],
+    ['IDENTITYNOW_TOKEN', 'idn token 1234'],
+    ['LAUNCHDARKLY_API_KEY', 'api-ld\u0007key-1234'],
+    ['AUTHENTIK_TOKEN', 'ak-token-\u00e9t\u00e9-1234'],
+    ['IDENTITYNOW_TOKEN', `idn-${'x'.repeat(8189)}`],
+  ])('%s %j is refused, naming the variable and not the value', (name, value) => {
+    const message = refusal({ ...root, GATEWAY_ALLOW_ANONYMOUS: 'true', [name]: value });
+    expect(message).toBe(`${name} ${SHAPE}`);
+    expect(message).not.toContain(value.slice(0, 6));
+  });
+
+  it('8 printable characters are a credential', () => {
+    expect(loadConfig({ ...root, GATEWAY_ALLOW_ANONYMOUS: 'true', AUTHENTIK_TOKEN: 'ak-12345' }).services.authentik?.credential).toEqual({
+      kind: 'static',
+      secret: 'ak-12345',
+    });
   });
 });
 

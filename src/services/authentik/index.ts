@@ -11,7 +11,7 @@ export const authentik = defineVendor({
   id: 'authentik',
   envPrefix: 'AUTHENTIK',
   auth: { scheme: 'bearer', callerHeader: 'X-Authentik-Token' },
-  credential: (env) => staticCredential(env('AUTHENTIK_TOKEN')),
+  credential: (env) => staticCredential(env, 'AUTHENTIK_TOKEN'),
   // AUTHENTIK_API_VERSION, SANDBOX_AUTHENTIK_VERSION.
   settings: readSettings,
   // authentik throttles only unauthenticated requests (DRF's AnonRateThrottle): no rate by default.

@@ -17,7 +17,7 @@ export const identitynow = defineVendor({
     const clientId = env('IDENTITYNOW_CLIENT_ID');
     const clientSecret = env('IDENTITYNOW_CLIENT_SECRET');
     const token = env('IDENTITYNOW_TOKEN');
-    if (!clientId && !clientSecret) return staticCredential(token);
+    if (!clientId && !clientSecret) return staticCredential(env, 'IDENTITYNOW_TOKEN');
     if (!clientId || !clientSecret) throw new ConfigError('IDENTITYNOW_CLIENT_ID and IDENTITYNOW_CLIENT_SECRET must be set together');
     if (token) throw new ConfigError('set either IDENTITYNOW_TOKEN or IDENTITYNOW_CLIENT_ID/IDENTITYNOW_CLIENT_SECRET, not both');
     const tokenUrl = env('IDENTITYNOW_TOKEN_URL') ?? `${new URL(apiRoot).origin}/oauth/token`;

@@ -14,7 +14,7 @@ export const launchdarkly = defineVendor({
   defaultUrl: 'https://app.launchdarkly.com',
   // The access token goes in Authorization as it is, without a scheme.
   auth: { scheme: 'raw', callerHeader: 'X-LaunchDarkly-Api-Key' },
-  credential: (env) => staticCredential(env('LAUNCHDARKLY_API_KEY')),
+  credential: (env) => staticCredential(env, 'LAUNCHDARKLY_API_KEY'),
   // No numbers are published: its answers say what is left.
   quota: { signals: launchDarklyQuota },
   secretMembers: SECRET_MEMBERS,
