@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { authentikProvider, identityNowClient, identityNowError, IDN_ID, LD_ID, paginated } from './fixtures/upstream-bodies.js';
 import { configureLog } from '../src/log.js';
@@ -186,6 +187,58 @@ describe('a credential too short to tell apart from ordinary text, or that is no
     } finally {
       await granted.close();
       await tokens.close();
+    }
+  });
+});
+
+describe('an upstream that redirects to another host', () => {
+  // Following would hand the Authorization header, or the token request's client secret, to that host.
+  const redirectTo = (elsewhere: Stub) => (req: RecordedRequest, res: ServerResponse) => {
+    res.writeHead(307, { location: `${elsewhere.origin}${req.url}` });
+    res.end();
+  };
+
+  it('the API: UPSTREAM_ERROR for a read and a write, and the other host receives nothing', async () => {
+    const elsewhere = await startStub((_req, res) => json(res, 200, identityNowClient()));
+    upstream.handle(redirectTo(elsewhere));
+    try {
+      const read = await gateway.gql(`{ oauthClient(id: "${IDN_ID}") { id } }`);
+      const write = await gateway.gql(PATCH_IDN);
+      for (const res of [read, write]) {
+        expect(res.errors![0]).toMatchObject({
+          message: 'identitynow answered with a redirect (307), which the gateway does not follow.',
+          extensions: { code: 'UPSTREAM_ERROR', upstream: { service: 'identitynow', status: 307 } },
+        });
+      }
+      expect(upstream.requests.map((r) => r.method)).toEqual(['GET', 'PATCH']);
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('the token endpoint: UPSTREAM_UNAVAILABLE, the client secret goes nowhere else, nothing goes to the API', async () => {
+    const elsewhere = await startStub((_req, res) => json(res, 200, { access_token: 'idn-granted-elsewhere', expires_in: 3600 }));
+    const tokens = await startStub(redirectTo(elsewhere));
+    const granted = await startGateway({
+      IDENTITYNOW_URL: `${upstream.origin}/beta`,
+      IDENTITYNOW_CLIENT_ID: 'client',
+      IDENTITYNOW_CLIENT_SECRET: 'client-secret-0a9d',
+      IDENTITYNOW_TOKEN_URL: `${tokens.origin}/oauth/token`,
+    });
+    try {
+      const res = await granted.gql(`{ oauthClient(id: "${IDN_ID}") { id } }`);
+      expect(res.errors![0]).toMatchObject({
+        message: 'The identitynow token endpoint answered HTTP 307 instead of a token.',
+        extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: { status: 307, operation: 'oauthToken' } },
+      });
+      expect(tokens.requests).toHaveLength(1);
+      expect(elsewhere.requests).toHaveLength(0);
+      expect(upstream.requests).toHaveLength(0);
+    } finally {
+      await granted.close();
+      await tokens.close();
+      await elsewhere.close();
     }
   });
 });
