@@ -1,5 +1,6 @@
 import type { AnswerBody } from './body.js';
 import { credentialDigest } from './credentials.js';
+import type { Exchange } from './exchange.js';
 import type { Attempted, Call, Policy } from './policies.js';
 
 /**
@@ -124,8 +125,9 @@ interface Entry {
  * (whatever became of it, whatever credential made it) drops the answers kept of every read it may
  * change (`readsChangedBy`), when it is sent and when it ends, and an answer to such a read that was
  * in flight meanwhile is not kept: after the gateway's own write, no read of this replica sees the
- * state before it. Answers are kept without their secret members and without their raw text, so
- * the cache never holds a secret; the gateway never serves those members from a read anyway.
+ * state before it. Only JSON answers are kept, without their secret members, their raw text or
+ * their headers but the content type, so the cache never holds a secret; the gateway never serves
+ * those members from a read anyway.
  */
 export function readCache(options: ReadCacheOptions): Policy {
   const entries = new Map<string, Entry>();
@@ -169,22 +171,38 @@ export function readCache(options: ReadCacheOptions): Policy {
       reading.delete(read);
     }
     const { exchange, body } = attempted;
-    const ok = exchange.kind === 'answer' && exchange.status >= 200 && exchange.status < 300 && body !== undefined && !body.problem;
+    const ok =
+      exchange.kind === 'answer' &&
+      exchange.status >= 200 &&
+      exchange.status < 300 &&
+      body !== undefined &&
+      body.json !== undefined &&
+      !body.problem;
     if (ok && !read.spoiled && call.shared === undefined) {
       if (entries.size >= options.maxEntries) entries.delete(entries.keys().next().value!);
-      entries.set(key, {
-        resource,
-        attempted: { exchange: { ...exchange, body: new Uint8Array() }, body: scrubbed(body, secrets) },
-        expires: now() + options.ttlMs,
-      });
+      entries.set(key, { resource, attempted: kept(exchange, body, secrets), expires: now() + options.ttlMs });
     }
     return attempted;
   };
 }
 
-/** The body with every secret member removed, at any depth; the raw text is not kept. */
-function scrubbed(body: AnswerBody, secrets: ReadonlySet<string>): AnswerBody {
-  return { text: '', json: secrets.size === 0 ? body.json : without(body.json, secrets) };
+/**
+ * A JSON answer as the cache keeps it: its status, its content type (all a reader of a 2xx JSON
+ * answer looks at), and its JSON without any secret member, at any depth. Neither the raw bytes nor
+ * the text nor the other headers are kept: none is redacted of what an upstream may echo there
+ * (the Authorization header, a cookie it sets).
+ */
+function kept(exchange: Extract<Exchange, { kind: 'answer' }>, body: AnswerBody, secrets: ReadonlySet<string>): Attempted {
+  const contentType = exchange.headers['content-type'];
+  return {
+    exchange: {
+      kind: 'answer',
+      status: exchange.status,
+      headers: contentType === undefined ? {} : { 'content-type': contentType },
+      body: new Uint8Array(),
+    },
+    body: { text: '', json: secrets.size === 0 ? body.json : without(body.json, secrets) },
+  };
 }
 
 function without(value: unknown, secrets: ReadonlySet<string>): unknown {

@@ -280,6 +280,53 @@ describe('readCache', () => {
     expect(cached.body!.json).toEqual({ results: [{ name: 'a' }], n: 1 });
   });
 
+  it('keeps no header but the content type: an upstream may echo the credential or set a cookie there', async () => {
+    const echoing: Send = async (c) => ({
+      exchange: {
+        kind: 'answer',
+        status: 200,
+        headers: {
+          'content-type': 'application/json',
+          'x-echo-authorization': c.request.headers.authorization,
+          'set-cookie': ['sid=s3ss10n'],
+        },
+        body: new Uint8Array(),
+      },
+      body: { text: '', json: { n: 1 } },
+    });
+    const send = readCache({ ttlMs: 100, maxEntries: 3, secretMembers: [], now: () => 1_000 })(echoing);
+    const read = (secret: string) =>
+      send({
+        ...call('GET', '/p/1/', secret),
+        request: { origin: ORIGIN, path: '/p/1/', method: 'GET', headers: { authorization: `Bearer ${secret}` } },
+      });
+    expect((await read('credential-a')).exchange).toMatchObject({ headers: { 'x-echo-authorization': 'Bearer credential-a' } });
+    const cached = await read('credential-a');
+    expect(cached.exchange).toEqual({
+      kind: 'answer',
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: new Uint8Array(),
+    });
+    expect(JSON.stringify(cached)).not.toMatch(/credential-a|s3ss10n/);
+  });
+
+  it('keeps no answer that is not JSON', async () => {
+    let calls = 0;
+    const html: Send = async () => {
+      calls += 1;
+      return {
+        exchange: { kind: 'answer', status: 200, headers: { 'content-type': 'text/html' }, body: new Uint8Array() },
+        body: { text: '<html>maintenance</html>', json: undefined },
+      };
+    };
+    const send = readCache({ ttlMs: 100, maxEntries: 3, secretMembers: [], now: () => 1_000 })(html);
+    await send(call('GET', '/p/1/'));
+    const again = await send(call('GET', '/p/1/'));
+    expect(calls).toBe(2);
+    expect(again.body?.text).toBe('<html>maintenance</html>');
+  });
+
   it('keeps no failure', async () => {
     const { wire, run } = setup(503);
     await run(call('GET', '/p/1/'));
