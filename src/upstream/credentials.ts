@@ -24,10 +24,15 @@ export function credentialDigest(presented: Presented | undefined): string {
   if (!presented) return '-';
   let digest = DIGESTS.get(presented);
   if (digest === undefined) {
-    digest = hash('sha256', presented.secret, 'base64url').slice(0, 22);
+    digest = secretDigest(presented.secret);
     DIGESTS.set(presented, digest);
   }
   return digest;
+}
+
+/** The same digest of a secret not yet presented (a caller's, before its request is sent); '-' for none. */
+export function secretDigest(secret: string | undefined): string {
+  return secret === undefined ? '-' : hash('sha256', secret, 'base64url').slice(0, 22);
 }
 
 export interface CredentialSource {

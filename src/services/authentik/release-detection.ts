@@ -4,6 +4,7 @@ import { gatewayError, type ErrorCode } from '../../errors.js';
 import { log } from '../../log.js';
 import { asObject } from '../../upstream-values.js';
 import type { Upstream, UpstreamClient } from '../../upstream/client.js';
+import { secretDigest } from '../../upstream/credentials.js';
 import { jsonBody } from '../../upstream/response.js';
 import { authentikError } from './client.js';
 import { parseRelease, type Release } from './releases.js';
@@ -37,8 +38,9 @@ export class ReleaseDetector {
   constructor(private readonly now: () => number = Date.now) {}
 
   /**
-   * The release, asked through `http` when not known. Callers with another credential do not wait on
-   * this one's question: a refused token must fail only its own request.
+   * The release, asked through `http` when not known. Callers with another credential (`credential`,
+   * its digest: no map here holds a credential) do not wait on this one's question: a refused token
+   * must fail only its own request.
    */
   release(http: Upstream, credential: string): Promise<Release> {
     const known = this.known;
@@ -85,7 +87,7 @@ async function releaseOf(ctx: Context): Promise<Release> {
   if (assumed) return assumed;
   let detector = detectors.get(client);
   if (!detector) detectors.set(client, (detector = new ReleaseDetector()));
-  return detector.release(http, ctx.callerCredentials.authentik?.secret ?? '');
+  return detector.release(http, secretDigest(ctx.callerCredentials.authentik?.secret));
 }
 
 const HINT = 'Set AUTHENTIK_API_VERSION to name the release instead.';
