@@ -242,3 +242,68 @@ describe('an upstream that redirects to another host', () => {
     }
   });
 });
+
+describe('an upstream that quotes a secret a write sent', () => {
+  // The caller's consumer secret, a client secret it sets, or the one the gateway made for a rotation:
+  // an error that quotes the request body must not carry it back out.
+  const answerTo = (req: RecordedRequest) => (req.url.endsWith('/admin/version/') ? { version_current: '2026.2.0' } : authentikProvider());
+  const quoting = (status: number) => (req: RecordedRequest, res: ServerResponse) => {
+    const body = JSON.parse(req.body) as Record<string, unknown>;
+    const [member, value] = Object.entries(body).find(([name]) => name.endsWith('_secret'))!;
+    json(res, status, { [member]: [`"${String(value)}" is not accepted (sent as ${encodeURIComponent(String(value))})`] });
+  };
+
+  it.each<[string, string, string]>([
+    [
+      'updateOAuth2Provider',
+      'updateOAuth2Provider(id: "6", input: { clientSecret: "ak-set-secret-71d2e9" }) { id }',
+      'ak-set-secret-71d2e9',
+    ],
+    [
+      'patchOAuth2Provider',
+      'patchOAuth2Provider(id: "6", ops: [{ op: ADD, path: "/client_secret", value: "ak-patched-secret-3b8c" }]) { id }',
+      'ak-patched-secret-3b8c',
+    ],
+    [
+      'createOAuthSource',
+      'createOAuthSource(input: { name: "S", slug: "s-echo", providerType: GITHUB, consumerKey: "k", consumerSecret: "gh-consumer-secret-5a7f" }) { slug }',
+      'gh-consumer-secret-5a7f',
+    ],
+  ])('%s: the secret reads REDACTED in the error, the rest of it is kept', async (_name, mutation, secret) => {
+    upstream.handle((req, res) => {
+      if (req.method === 'GET') return json(res, 200, answerTo(req));
+      return quoting(400)(req, res);
+    });
+    const res = await gateway.gql(`mutation { ${mutation} }`, undefined, { 'X-Authentik-Token': 'ak-caller-token-1' });
+    const write = upstream.requests.find((r) => r.method !== 'GET');
+    expect(write?.body).toContain(secret);
+    expect(JSON.stringify(res)).not.toContain(secret);
+    expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', upstream: { service: 'authentik', status: 400 } });
+    expect(res.errors![0]!.extensions!.fieldErrors[0].messages).toEqual(['"[REDACTED]" is not accepted (sent as [REDACTED])']);
+  });
+
+  it('rotateOAuth2ProviderSecret: the secret the gateway made is not in the error of a refused rotation', async () => {
+    upstream.handle((req, res) => {
+      if (req.method === 'GET') return json(res, 200, answerTo(req));
+      return quoting(500)(req, res);
+    });
+    const res = await gateway.gql('mutation { rotateOAuth2ProviderSecret(id: "6") { clientSecret } }');
+    const sent = (JSON.parse(upstream.requests.find((r) => r.method === 'PATCH')!.body) as { client_secret: string }).client_secret;
+    expect(sent).toMatch(/^[A-Za-z0-9]{128}$/);
+    expect(JSON.stringify(res)).not.toContain(sent);
+    expect(res.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', upstream: { status: 500 } });
+  });
+
+  it('a create answered 201 still shows the client secret the caller set', async () => {
+    upstream.handle((req, res) => {
+      if (req.method === 'GET') return json(res, 200, answerTo(req));
+      const body = JSON.parse(req.body) as Record<string, unknown>;
+      return json(res, 201, authentikProvider({ ...body, pk: 7 }));
+    });
+    const res = await gateway.gql(
+      'mutation { createOAuth2Provider(input: { name: "Set", authorizationFlow: "046b6c7f-0b8a-43b9-b35d-6489e6daee91", invalidationFlow: "046b6c7f-0b8a-43b9-b35d-6489e6daee92", redirectUriRules: [{ matchingMode: STRICT, url: "https://set.example.com/cb" }], clientSecret: "ak-chosen-secret-6e1f" }) { clientSecret provider { id } } }',
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data.createOAuth2Provider).toEqual({ clientSecret: 'ak-chosen-secret-6e1f', provider: { id: '7' } });
+  });
+});

@@ -40,6 +40,12 @@ export interface UpstreamRequest {
   headers?: Record<string, string>;
   /** A deadline shorter than the configured one (UPSTREAM_TIMEOUT_MS), for a read the caller waits on. */
   timeoutMs?: number;
+  /**
+   * Secrets the body sets (a client secret): an answer that is not a success, which may quote the
+   * request, is redacted of them as of the credential. A success keeps them where the vendor answers
+   * them, which is how a create shows the secret it set.
+   */
+  secrets?: readonly string[];
 }
 
 /** What an upstream's reads and quota need to know of its vendor and of the replicas. */
@@ -223,6 +229,7 @@ export class UpstreamClient {
       },
       idempotent: req.method === 'GET',
       ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
+      ...(req.secrets !== undefined && req.secrets.length > 0 ? { secrets: req.secrets } : {}),
       deadline: 0,
       dispatchBy: 0,
       credentials,

@@ -33,6 +33,8 @@ export interface Call {
   readonly credentials?: CredentialSource;
   /** Set by `authorize`: what the request carried, so redaction knows what to look for. */
   presented?: Presented;
+  /** Secrets the body sets, redacted from an answer that is not a success (UpstreamRequest.secrets). */
+  readonly secrets?: readonly string[];
   /** Watches this call for its GraphQL request (budget, log line); absent for calls of no request. */
   readonly observer?: UpstreamCallObserver;
   /** Retries made so far, and whether a refused token was renewed. */
@@ -218,7 +220,8 @@ async function presentedFor(call: Call, source: CredentialSource): Promise<Prese
 
 /**
  * Decodes an answer with every copy of what the request carried (and of `always`, the configured
- * secret) redacted, so no vendor can quote a credential back to a GraphQL caller.
+ * secret) redacted, so no vendor can quote a credential back to a GraphQL caller; and, in an answer
+ * that is not a success, of the secrets the body set.
  */
 export function redact(always: ReadonlyArray<string | undefined> = []): Policy {
   const fixed = new Redactor(always);
@@ -237,7 +240,13 @@ export function redact(always: ReadonlyArray<string | undefined> = []): Policy {
   return (next) => async (call) => {
     const attempted = await next(call);
     if (attempted.exchange.kind !== 'answer') return attempted;
-    const body = readAnswerBody(attempted.exchange.body, redactorFor(call.presented?.secret));
+    const { status } = attempted.exchange;
+    // Rare (a write that sets a secret) and the secret new each time: no pattern is kept for it.
+    const redactor =
+      call.secrets !== undefined && (status < 200 || status >= 300)
+        ? new Redactor([call.presented?.secret, ...call.secrets, ...always])
+        : redactorFor(call.presented?.secret);
+    const body = readAnswerBody(attempted.exchange.body, redactor);
     // Written out, not spread: see withHeaders.
     const { retryAfterMs } = attempted;
     return retryAfterMs === undefined ? { exchange: attempted.exchange, body } : { exchange: attempted.exchange, retryAfterMs, body };

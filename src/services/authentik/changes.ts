@@ -89,12 +89,23 @@ function preparedUpdate<Shape>(
     send: async (http) => {
       if (Object.keys(update.body).length === 0) return spec.shape(document, spec.resource.retrieve);
       return spec.shape(
-        await partialUpdate(http, { ...spec.resource, fieldNames: update.fieldNames }, key, update.body),
+        await partialUpdate(
+          http,
+          { ...spec.resource, fieldNames: update.fieldNames },
+          key,
+          update.body,
+          secretValues(update.body, spec.secrets),
+        ),
         spec.resource.partialUpdate,
       );
     },
     readBack: async (http) => outcomeOf(await retrieve(http, spec.resource, key), update.body, document),
   };
+}
+
+/** The values of the secret members a body sets. */
+function secretValues(body: Record<string, unknown>, secrets: readonly string[]): string[] {
+  return secrets.flatMap((member) => (typeof body[member] === 'string' ? [body[member]] : []));
 }
 
 function maskSecretMembers(body: Record<string, unknown>, secrets: readonly string[]): Record<string, unknown> {
@@ -233,7 +244,12 @@ export async function prepareCreate<Shape, Result>(
     changes: update.changes,
     requests: [{ method: 'POST', path: spec.resource.collection, contentType: 'application/json', body: masked }],
     send: async (http) => {
-      const document = await create(http, { ...spec.resource, fieldNames: update.fieldNames }, update.body);
+      const document = await create(
+        http,
+        { ...spec.resource, fieldNames: update.fieldNames },
+        update.body,
+        secretValues(update.body, spec.secrets),
+      );
       const record = typeof document === 'object' && document !== null ? (document as Record<string, unknown>) : {};
       return answer(record, spec.shape(document, spec.resource.create));
     },

@@ -36,11 +36,13 @@ export async function retrieve(http: Upstream, resource: Resource, key: string |
   return jsonBody(res, { service: 'authentik', operation: resource.retrieve, parseError: authentikError(resource.fieldNames) });
 }
 
+/** `secrets`: the values of the secret members `body` sets, kept out of an error that quotes them. */
 export async function partialUpdate(
   http: Upstream,
   resource: Resource,
   key: string | number,
   body: Record<string, unknown>,
+  secrets: readonly string[],
 ): Promise<unknown> {
   const res = await http.request({
     operation: resource.partialUpdate,
@@ -48,18 +50,25 @@ export async function partialUpdate(
     path: resource.collection + upstreamPath`${key}/`,
     body,
     contentType: 'application/json',
+    secrets,
   });
   return jsonBody(res, { service: 'authentik', operation: resource.partialUpdate, parseError: authentikError(resource.fieldNames) });
 }
 
-/** POST to the collection: 201 with the resource (a provider's answer shows its client_secret). */
-export async function create(http: Upstream, resource: Resource, body: Record<string, unknown>): Promise<unknown> {
+/** POST to the collection: 201 with the resource (a provider's answer shows its client_secret). `secrets` as for partialUpdate. */
+export async function create(
+  http: Upstream,
+  resource: Resource,
+  body: Record<string, unknown>,
+  secrets: readonly string[],
+): Promise<unknown> {
   const res = await http.request({
     operation: resource.create,
     method: 'POST',
     path: resource.collection,
     body,
     contentType: 'application/json',
+    secrets,
   });
   return jsonBody(res, { service: 'authentik', operation: resource.create, parseError: authentikError(resource.fieldNames) });
 }
