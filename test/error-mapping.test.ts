@@ -138,6 +138,34 @@ describe('launchdarkly error bodies', () => {
   }
 });
 
+describe('a typed update sent as a JSON Patch', () => {
+  // The caller gave `input`, not `ops`: the vendor's refusal names the argument the caller used.
+  it.each([
+    {
+      vendor: 'identitynow',
+      query: `mutation { updateOAuthClient(id: "${IDN_ID}", input: { description: "x" }) { id } }`,
+      body: identityNowError(
+        '400.1 Bad Request Content',
+        'The request was syntactically correct but its content is semantically invalid.',
+        ['description is too long'],
+      ),
+      messages: ['description is too long'],
+    },
+    {
+      vendor: 'launchdarkly',
+      query: `mutation { updateLaunchDarklyOAuthClient(id: "${LD_ID}", input: { name: "x" }) { id } }`,
+      body: { code: 'invalid_request', message: 'name is too long' },
+      messages: ['name is too long'],
+    },
+  ])('$vendor: a 400 names input in fieldErrors', async ({ query, body, messages }) => {
+    stub.handle((_req, res) => json(res, 400, body));
+    const error = await firstError(query);
+    expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(stub.requests.map((r) => r.method)).toEqual(['PATCH']);
+    expect(error.extensions?.fieldErrors).toEqual([{ field: 'input', messages }]);
+  });
+});
+
 describe('authentik error bodies', () => {
   it('400 field errors come back under the GraphQL input names', async () => {
     stub.handle((_req, res) =>

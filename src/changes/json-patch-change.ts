@@ -24,7 +24,8 @@ export interface JsonPatchResource<Result> {
   contentType: string;
   /** The resource's document, or undefined when the vendor has none. */
   get(http: Upstream, id: string): Promise<unknown>;
-  patch(http: Upstream, id: string, ops: PatchOperation[]): Promise<Result>;
+  /** `field` is the GraphQL argument the caller's change came in (`ops`, `input`), for the vendor's field errors. */
+  patch(http: Upstream, id: string, ops: PatchOperation[], field: string): Promise<Result>;
   /** Throws UPSTREAM_ERROR when a document is not the resource; returns its version. */
   versionOf(document: unknown): string;
   /** The `test` operations that assert, inside the patch, what the version was computed from. */
@@ -40,6 +41,7 @@ export async function preparePatch<Result>(
   ops: PatchOperation[],
   ifVersion: string | null | undefined,
   io: PrepareIo,
+  argName = 'ops',
 ): Promise<Prepared<Result>> {
   const rehearse = ops.some((op) => op.op === 'test');
   let current: Record<string, unknown> | undefined;
@@ -50,7 +52,7 @@ export async function preparePatch<Result>(
     current = document as Record<string, unknown>;
     if (ifVersion != null) checkVersion(ifVersion, version, resource.service, resource.getOperation);
     // A failing TEST answers CONFLICT, and an index past the end BAD_USER_INPUT, before anything is written.
-    rehearsePatch(current, ops);
+    rehearsePatch(current, ops, argName);
   }
   const sent = ifVersion != null && current ? [...resource.versionTests(current), ...ops] : ops;
   const after = current ? applied(current, ops) : undefined;
@@ -63,7 +65,7 @@ export async function preparePatch<Result>(
     requests: [{ method: 'PATCH', path: resource.path(id), contentType: resource.contentType, body: sent }],
     send: async (http) => {
       try {
-        return await resource.patch(http, id, sent);
+        return await resource.patch(http, id, sent, argName);
       } catch (error) {
         if (ifVersion == null || !(error instanceof GraphQLError) || !REFUSALS.has(error.extensions.code ?? '')) throw error;
         // Vendors answer a failed test 400, 409 or 422 alike, so the resource itself says whether it

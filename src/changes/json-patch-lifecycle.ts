@@ -105,7 +105,7 @@ export function defineJsonPatchLifecycle<Shape>(lifecycle: JsonPatchLifecycle<Sh
       const problem = lifecycle.update.check?.(args.input);
       if (problem) throw badUserInput([problem]);
       const ops = checkPatch(replaceOps(args.input, lifecycle.update.fields, rules), rules, ctx.limits.maxPatchOps, 'input');
-      return preparePatch(resource, id, ops, args.ifVersion, io);
+      return preparePatch(resource, id, ops, args.ifVersion, io, 'input');
     },
   });
 

@@ -19,7 +19,8 @@ export async function getOauthClient(http: Upstream, id: string): Promise<unknow
   return jsonBody(res, { service: 'identitynow', operation, parseError: identityNowError('id') });
 }
 
-export async function patchOauthClient(http: Upstream, id: string, ops: PatchOperation[]): Promise<unknown> {
+/** `field`: the GraphQL argument the operations came from, which the vendor's field errors name. */
+export async function patchOauthClient(http: Upstream, id: string, ops: PatchOperation[], field: string): Promise<unknown> {
   const operation = 'patchOauthClient';
   const res = await http.request({
     operation,
@@ -28,7 +29,7 @@ export async function patchOauthClient(http: Upstream, id: string, ops: PatchOpe
     body: ops,
     contentType: 'application/json-patch+json',
   });
-  return jsonBody(res, { service: 'identitynow', operation, parseError: identityNowError('ops') });
+  return jsonBody(res, { service: 'identitynow', operation, parseError: identityNowError(field) });
 }
 
 /** POST /oauth-clients: CreateOAuthClientResponse, the only answer that holds the client's secret. */

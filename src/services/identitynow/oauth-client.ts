@@ -168,7 +168,7 @@ defineJsonPatchLifecycle<IdentityNowOAuthClientShape>({
     path: (id) => upstreamPath`/oauth-clients/${id}`,
     contentType: 'application/json-patch+json',
     get: (http, id) => getOauthClient(http, id),
-    patch: async (http, id, ops) => requireClient(await patchOauthClient(http, id, ops), 'patchOauthClient'),
+    patch: async (http, id, ops, field) => requireClient(await patchOauthClient(http, id, ops, field), 'patchOauthClient'),
     versionOf: (document) => requireClient(document, 'getOauthClient').version,
     // IdentityNow stamps each change in `modified`, which the version is: asserting it asserts everything.
     versionTests: (document) => [{ op: 'test', path: '/modified', value: document.modified }],

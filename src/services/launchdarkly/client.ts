@@ -22,7 +22,8 @@ export async function getOAuthClientById(http: Upstream, clientId: string): Prom
   return jsonBody(res, { service: 'launchdarkly', operation, parseError: launchDarklyError('id') });
 }
 
-export async function patchOAuthClient(http: Upstream, clientId: string, ops: PatchOperation[]): Promise<unknown> {
+/** `field`: the GraphQL argument the operations came from, which the vendor's field errors name. */
+export async function patchOAuthClient(http: Upstream, clientId: string, ops: PatchOperation[], field: string): Promise<unknown> {
   const operation = 'patchOAuthClient';
   const res = await http.request({
     operation,
@@ -32,7 +33,7 @@ export async function patchOAuthClient(http: Upstream, clientId: string, ops: Pa
     contentType: 'application/json',
     headers: HEADERS,
   });
-  return jsonBody(res, { service: 'launchdarkly', operation, parseError: launchDarklyError('ops') });
+  return jsonBody(res, { service: 'launchdarkly', operation, parseError: launchDarklyError(field) });
 }
 
 /** POST /api/v2/oauth/clients: 201 with the Client, the only answer that holds its `_clientSecret`. */

@@ -110,7 +110,7 @@ defineJsonPatchLifecycle<LaunchDarklyOAuthClientShape>({
     path: (id) => upstreamPath`/api/v2/oauth/clients/${id}`,
     contentType: 'application/json',
     get: (http, id) => getOAuthClientById(http, id),
-    patch: async (http, id, ops) => requireClient(await patchOAuthClient(http, id, ops), 'patchOAuthClient'),
+    patch: async (http, id, ops, field) => requireClient(await patchOAuthClient(http, id, ops, field), 'patchOAuthClient'),
     versionOf: (document) => requireClient(document, 'getOAuthClientById').version,
     // The version is a digest: assert each member that can change. JSON Patch cannot assert that a
     // member is absent, so a description added in between goes unnoticed by the vendor.
