@@ -68,6 +68,27 @@ describe('identitynow through the sandbox', () => {
     expect(read.data.oauthClient).toEqual(res.data.patchOAuthClient);
   });
 
+  it('tenant, patchable but never shown, is written with ifVersion and planned as the mutation sends it', async () => {
+    const { data } = await gateway.gql(`{ oauthClient(id: "${IDN}") { version } }`);
+    const args = `id: "${IDN}", ifVersion: "${data.oauthClient.version}", input: { tenant: "acme-wind" }`;
+    const plan = await gateway.gql(`mutation { plan { updateOAuthClient(${args}) { requests { body } changes { field after } } } }`);
+    expect(plan.errors).toBeUndefined();
+    expect(plan.data.plan.updateOAuthClient).toEqual({
+      requests: [
+        {
+          body: [
+            { op: 'test', path: '/modified', value: expect.any(String) },
+            { op: 'replace', path: '/tenant', value: 'acme-wind' },
+          ],
+        },
+      ],
+      changes: [{ field: 'tenant', after: 'acme-wind' }],
+    });
+    const res = await gateway.gql(`mutation { updateOAuthClient(${args}) { id version } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.updateOAuthClient.version).not.toBe(data.oauthClient.version);
+  });
+
   it('a failing TEST op answers CONFLICT and writes nothing', async () => {
     const before = await gateway.gql(`{ oauthClient(id: "${IDN}") { name description } }`);
     const res = await gateway.gql(

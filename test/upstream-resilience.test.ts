@@ -183,6 +183,24 @@ describe('a connection that breaks', () => {
     );
     expect(sent('PATCH')).toBe(1);
   });
+
+  it.each([
+    ['updateOAuthClient', `updateOAuthClient(id: "${IDN_ID}", input: { tenant: "acme-solar" })`],
+    [
+      'patchOAuthClient with ifVersion',
+      `patchOAuthClient(id: "${IDN_ID}", ifVersion: "2018-06-25T20:22:28.104Z", ops: [{ op: REPLACE, path: "/tenant", value: "acme-solar" }])`,
+    ],
+  ])('reset: a change of tenant alone, which IdentityNow never shows, reads back UNKNOWN (%s)', async (_name, field) => {
+    // The client read back lacks tenant whether or not the write applied: it proves neither.
+    stub.handle((req, res) => {
+      if (req.method === 'PATCH') res.socket!.resetAndDestroy();
+      else json(res, 200, identityNowClient());
+    });
+    const error = await onlyError(`mutation { ${field} { id } }`);
+    expect(error.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', outcome: 'UNKNOWN' });
+    expect(error.message).toMatch(/could not tell whether it was applied/);
+    expect(sent('PATCH')).toBe(1);
+  });
 });
 
 describe('connection refused: nothing was sent, so even a PATCH is tried again', () => {

@@ -33,6 +33,8 @@ export interface JsonPatchResource<Result> {
   notFound(id: string): GraphQLError;
   /** Members of the document that hold a secret: never in a plan. */
   secrets: readonly string[];
+  /** Patchable members the vendor never shows in a read: the gateway cannot know what they hold. */
+  hidden?: readonly string[];
 }
 
 export async function preparePatch<Result>(
@@ -43,6 +45,7 @@ export async function preparePatch<Result>(
   io: PrepareIo,
   argName = 'ops',
 ): Promise<Prepared<Result>> {
+  const hidden = resource.hidden ?? [];
   const rehearse = ops.some((op) => op.op === 'test');
   let current: Record<string, unknown> | undefined;
   if (rehearse || ifVersion != null || io.planning) {
@@ -52,7 +55,8 @@ export async function preparePatch<Result>(
     current = document as Record<string, unknown>;
     if (ifVersion != null) checkVersion(ifVersion, version, resource.service, resource.getOperation);
     // A failing TEST answers CONFLICT, and an index past the end BAD_USER_INPUT, before anything is written.
-    rehearsePatch(current, ops, argName);
+    // A patch that names a member the read does not show can only be judged by the vendor.
+    if (!namesHidden(ops, hidden, current)) rehearsePatch(current, ops, argName);
   }
   const sent = ifVersion != null && current ? [...resource.versionTests(current), ...ops] : ops;
   const after = current ? applied(current, ops) : undefined;
@@ -79,11 +83,20 @@ export async function preparePatch<Result>(
         );
       }
     },
-    readBack: async (http) => outcomeOf(await resource.get(http, id), ops, current, after),
+    readBack: async (http) => outcomeOf(await resource.get(http, id), ops, current, after, hidden),
   };
 }
 
 const REFUSALS: ReadonlySet<string> = new Set(['BAD_USER_INPUT', 'CONFLICT']);
+
+const topMember = (pointer: string | undefined) => (pointer === undefined ? undefined : parsePointer(pointer)?.[0]);
+
+/** Whether an operation reads or writes a hidden member the document does not hold. */
+function namesHidden(ops: readonly PatchOperation[], hidden: readonly string[], document: Record<string, unknown>): boolean {
+  return ops.some((op) =>
+    [topMember(op.path), topMember(op.from)].some((m) => m !== undefined && hidden.includes(m) && !Object.hasOwn(document, m)),
+  );
+}
 
 /** The document as the patch would leave it; the stored one untouched. */
 function applied(document: Record<string, unknown>, ops: PatchOperation[]): Record<string, unknown> {
@@ -106,22 +119,25 @@ function opChanges(ops: PatchOperation[]) {
 /**
  * What the resource read back says of a patch in doubt: APPLIED when every member the patch touches
  * holds what the patch leaves there, NOT_APPLIED when every one still holds what it held before
- * (without a read before the patch: none holds the patch's value), UNKNOWN otherwise.
+ * (without a read before the patch: none holds the patch's value), UNKNOWN otherwise. A hidden
+ * member reads the same whether or not it was written, so it tells nothing.
  */
 export function outcomeOf(
   now: unknown,
   ops: PatchOperation[],
   before: Record<string, unknown> | undefined,
   after: Record<string, unknown> | undefined,
+  hidden: readonly string[] = [],
 ): WriteOutcomeCode {
   if (typeof now !== 'object' || now === null) return 'UNKNOWN';
   const current = now as Record<string, unknown>;
+  const shown = (m: string | undefined): m is string => m !== undefined && !hidden.includes(m);
   const members = [
     ...new Set(
       ops
         .filter((op) => op.op !== 'test')
-        .map((op) => parsePointer(op.path)?.[0])
-        .filter((m): m is string => m !== undefined),
+        .map((op) => topMember(op.path))
+        .filter(shown),
     ),
   ];
   if (members.length === 0) return 'UNKNOWN';
@@ -135,7 +151,7 @@ export function outcomeOf(
   // Only whole-member operations say what the member must hold afterwards.
   const expected = ops.flatMap((op) => {
     const tokens = parsePointer(op.path);
-    if (!tokens || tokens.length !== 1) return [];
+    if (!tokens || tokens.length !== 1 || !shown(tokens[0])) return [];
     if (op.op === 'replace' || op.op === 'add') return [{ member: tokens[0]!, value: op.value, present: true }];
     if (op.op === 'remove') return [{ member: tokens[0]!, value: undefined, present: false }];
     return [];

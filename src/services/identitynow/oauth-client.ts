@@ -15,6 +15,7 @@ import {
   CREATE_FIELDS,
   GRANT_TYPES,
   PATCH_RULES,
+  PATCHABLE_NOT_SHOWN,
   redirectUrisProblem,
   SECRET_MEMBERS,
   UPDATE_FIELDS,
@@ -174,6 +175,7 @@ defineJsonPatchLifecycle<IdentityNowOAuthClientShape>({
     versionTests: (document) => [{ op: 'test', path: '/modified', value: document.modified }],
     notFound: (id) => notFound('identitynow', 'getOauthClient', `IdentityNow OAuth client ${id}`),
     secrets: SECRET_MEMBERS,
+    hidden: PATCHABLE_NOT_SHOWN,
   },
   patch: { name: 'patchOAuthClient', description: 'Applies a JSON Patch to an IdentityNow OAuth client (PATCH /oauth-clients/{id}).' },
   update: {
