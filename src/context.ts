@@ -38,6 +38,8 @@ export interface Context {
   audit: AuditTrail | undefined;
   /** Per request: the credentials the caller sent for it, by upstream. Never logged. */
   callerCredentials: Partial<Record<ServiceId, CallerCredential>>;
+  /** Aborted when the caller hangs up before its answer: no write is sent after that. */
+  callerGone: AbortSignal;
 }
 
 /**

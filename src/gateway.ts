@@ -134,6 +134,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
         audit,
         entities: new EntityLoader(() => ({ ...context, calls: entityBudget(trace, limits.maxEntities) })),
         callerCredentials: callerCredentials(request.headers, CALLER_CREDENTIAL_HEADERS),
+        callerGone: request.signal,
       };
       return context;
     },

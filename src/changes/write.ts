@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Context } from '../context.js';
 import { upstreamOf } from '../context.js';
-import type { ErrorCode } from '../errors.js';
+import { gatewayError, type ErrorCode } from '../errors.js';
 import type { ServiceId } from '../services/index.js';
 import type { Upstream } from '../upstream/client.js';
 
@@ -96,8 +96,11 @@ export class Write {
     return {
       service: http.service,
       request: async (req) => {
-        if (req.method !== 'GET') await this.intend();
-        return http.request(req);
+        if (req.method === 'GET') return http.request(req);
+        const gone = this.ctx.callerGone;
+        if (gone.aborted) throw callerGone(this.service);
+        await this.intend();
+        return http.request({ ...req, abandonedBy: gone });
       },
     };
   }
@@ -148,6 +151,14 @@ export async function runWrite<T>(
   }
   await write.finish({ outcome: 'APPLIED', ...(write.resourceId !== undefined ? { resourceId: write.resourceId } : {}) });
   return result;
+}
+
+/**
+ * The error of a write whose caller hung up before it was sent: nobody is left to be told what
+ * became of it, so it is not sent at all.
+ */
+export function callerGone(service: ServiceId): GraphQLError {
+  return gatewayError('BAD_REQUEST', `The caller closed its connection before the change was sent to ${service}; nothing was changed.`);
 }
 
 const IN_DOUBT: ReadonlySet<string> = new Set(['UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE']);

@@ -173,6 +173,7 @@ const FAILURES: Record<TransportFailure, string> = {
   timeout: 'timeout',
   broken: 'broken',
   throttled: 'throttled',
+  abandoned: 'abandoned',
 };
 
 /** An HTTP status, or how the call failed without one; `error` when it never got to be sent (no credential). */

@@ -46,6 +46,8 @@ export interface UpstreamRequest {
    * them, which is how a create shows the secret it set.
    */
   secrets?: readonly string[];
+  /** For a write: aborted once its caller has hung up; from then on it is not written (not even on a retry). */
+  abandonedBy?: AbortSignal;
 }
 
 /** What an upstream's reads and quota need to know of its vendor and of the replicas. */
@@ -230,6 +232,7 @@ export class UpstreamClient {
       idempotent: req.method === 'GET',
       ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
       ...(req.secrets !== undefined && req.secrets.length > 0 ? { secrets: req.secrets } : {}),
+      ...(req.abandonedBy ? { abandonedBy: req.abandonedBy } : {}),
       deadline: 0,
       dispatchBy: 0,
       credentials,
@@ -294,6 +297,12 @@ export class UpstreamClient {
           'UPSTREAM_TIMEOUT',
           `${this.service} did not ${ex.status !== undefined ? `finish its ${ex.status} answer` : 'answer'} in time${mayHaveApplied}.`,
           details,
+        );
+      case 'abandoned':
+        return gatewayError(
+          'BAD_REQUEST',
+          `The caller closed its connection before the request to ${this.service} was sent; nothing was changed.`,
+          unsent,
         );
       case 'throttled': {
         const rate = this.rate ? ` (${this.rate.requests} requests per ${this.rate.perMs / 1000} s)` : '';

@@ -16,8 +16,9 @@ export type Exchange =
  * - `timeout`: it was written and the upstream did not answer (or finish answering) in time; it may have acted.
  * - `broken`: the connection failed after the request was written.
  * - `throttled`: the upstream's rate limit left no room for it before its deadline; it was never written.
+ * - `abandoned`: whoever it was for had gone by the time it could be written; it was never written.
  */
-export type TransportFailure = 'notSent' | 'expired' | 'timeout' | 'broken' | 'throttled';
+export type TransportFailure = 'notSent' | 'expired' | 'timeout' | 'broken' | 'throttled' | 'abandoned';
 
 export interface ExchangeRequest {
   origin: string;
@@ -43,6 +44,8 @@ export interface ExchangeLimits {
   deadline: number;
   /** Epoch ms after which the request may no longer be written (a write leaves itself time to be answered). */
   dispatchBy: number;
+  /** Once aborted, the request is no longer written. */
+  abandonedBy?: AbortSignal;
 }
 
 const TIMEOUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -93,6 +96,11 @@ export function exchange(dispatcher: Dispatcher, request: ExchangeRequest, limit
         if (settled || Date.now() >= limits.dispatchBy) {
           finish({ kind: 'failed', failure: 'expired', code: 'DEADLINE' });
           ctrl.abort(new DeadlineError('The request waited past its deadline for a connection.'));
+          return;
+        }
+        if (limits.abandonedBy?.aborted) {
+          finish({ kind: 'failed', failure: 'abandoned', code: 'ABANDONED' });
+          ctrl.abort(new Error('Nobody waits for the request any more.'));
           return;
         }
         started = true;

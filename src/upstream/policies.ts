@@ -26,6 +26,8 @@ export interface Call {
   readonly idempotent: boolean;
   /** A deadline shorter than the configured one. */
   readonly timeoutMs?: number;
+  /** Aborted when nobody waits for the call any more: it is not written after that. */
+  readonly abandonedBy?: AbortSignal;
   /** Set by `deadline`: epoch ms when the call gives up, and after which nothing more is written. */
   deadline: number;
   dispatchBy: number;
@@ -267,7 +269,10 @@ export function wire(pools: UpstreamPools, maxBytes: number): Send {
     const release = await origin.admission.enter(call.dispatchBy);
     if (!release) return EXPIRED;
     try {
-      return { exchange: await exchange(origin.pool, call.request, { maxBytes, deadline: call.deadline, dispatchBy: call.dispatchBy }) };
+      const limits = { maxBytes, deadline: call.deadline, dispatchBy: call.dispatchBy };
+      return {
+        exchange: await exchange(origin.pool, call.request, call.abandonedBy ? { ...limits, abandonedBy: call.abandonedBy } : limits),
+      };
     } finally {
       release();
     }

@@ -13,6 +13,8 @@ export interface RunningGateway {
   url: string;
   /** Resolves once the gateway has received `n` HTTP requests in all. */
   received(n: number): Promise<void>;
+  /** Resolves once `n` of the gateway's HTTP responses in all have closed (answered, or their caller gone). */
+  closed(n: number): Promise<void>;
   gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
@@ -28,10 +30,16 @@ export async function startGateway(envOrConfig: Record<string, string> | Config,
   // The server the entry point runs, with its bounds; keep-alive short so test runs never wait on idle sockets.
   const { server } = createHttpServer(gateway.yoga, { ...config.server, keepAliveTimeoutMs: 1000 });
   let received = 0;
+  let closed = 0;
   const waiting: Array<{ n: number; resolve(): void }> = [];
-  server.on('request', () => {
+  const closing: Array<{ n: number; resolve(): void }> = [];
+  server.on('request', (_req, res) => {
     received++;
     for (const w of waiting.filter((w) => received >= w.n)) w.resolve();
+    res.once('close', () => {
+      closed++;
+      for (const w of closing.filter((w) => closed >= w.n)) w.resolve();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -39,6 +47,9 @@ export async function startGateway(envOrConfig: Record<string, string> | Config,
     url,
     received(n) {
       return received >= n ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ n, resolve }));
+    },
+    closed(n) {
+      return closed >= n ? Promise.resolve() : new Promise<void>((resolve) => closing.push({ n, resolve }));
     },
     async gql(query, variables, headers) {
       const res = await fetch(url, {
