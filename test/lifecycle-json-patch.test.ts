@@ -153,10 +153,14 @@ describe.each(VENDORS)('$service', (vendor) => {
     expect(patch.method).toBe('PATCH');
     const ops = JSON.parse(patch.body);
     expect(ops).toContainEqual({ op: 'replace', path: '/name', value: 'Renamed' });
-    // IdentityNow requires description (nullable): null replaces it; LaunchDarkly's may be absent: null removes it.
-    expect(ops).toContainEqual(
-      vendor.service === 'identitynow' ? { op: 'replace', path: '/description', value: null } : { op: 'remove', path: '/description' },
-    );
+    // IdentityNow requires description (nullable): null replaces it; LaunchDarkly's may be absent:
+    // null adds it (so that it is there) and removes it.
+    if (vendor.service === 'identitynow') expect(ops).toContainEqual({ op: 'replace', path: '/description', value: null });
+    else
+      expect(ops.slice(-2)).toEqual([
+        { op: 'add', path: '/description', value: '' },
+        { op: 'remove', path: '/description' },
+      ]);
 
     const patched = await gateway.gql(
       `mutation { ${vendor.patch}(id: "${id}", ops: [{ op: REPLACE, path: "/name", value: "Patched" }]) { ${vendor.fields} } }`,
@@ -277,6 +281,55 @@ describe.each(VENDORS)('$service', (vendor) => {
     proxy().behave('POST', 'hang');
     const res = await gateway.gql(`mutation { ${vendor.create}(input: ${vendor.createInput}) { secret } }`);
     expect(res.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
+    expect(writes(proxy())).toHaveLength(1);
+  });
+});
+
+// LaunchDarkly's description may be absent, and RFC 6902 fails a whole patch that replaces or
+// removes an absent member: the typed update must hold whether or not the client has one.
+describe('launchdarkly: a typed update of a description the client may not have', () => {
+  const proxy = () => proxies.launchdarkly!;
+  const fields = 'id name description';
+  const bare = async () => {
+    const res = await gateway.gql(
+      `mutation { createLaunchDarklyOAuthClient(input: { name: "No description", redirectUri: "https://bare.example.com/cb" }) { client { ${fields} } } }`,
+    );
+    expect(res.data.createLaunchDarklyOAuthClient.client.description).toBeNull();
+    return res.data.createLaunchDarklyOAuthClient.client.id as string;
+  };
+
+  it('sets a description on a client that has none', async () => {
+    const id = await bare();
+    const res = await gateway.gql(
+      `mutation { updateLaunchDarklyOAuthClient(id: "${id}", input: { description: "Now described" }) { ${fields} } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data.updateLaunchDarklyOAuthClient).toMatchObject({ id, description: 'Now described' });
+    const read = await gateway.gql(`{ launchDarklyOAuthClient(id: "${id}") { description } }`);
+    expect(read.data.launchDarklyOAuthClient.description).toBe('Now described');
+  });
+
+  it('a null description on a client that has none changes the rest, and the plan shows no description change', async () => {
+    const id = await bare();
+    const plan = await gateway.gql(
+      `mutation { plan { updateLaunchDarklyOAuthClient(id: "${id}", input: { name: "Renamed", description: null }) { changes { field before after } } } }`,
+    );
+    expect(plan.errors).toBeUndefined();
+    expect(plan.data.plan.updateLaunchDarklyOAuthClient.changes).toEqual([{ field: 'name', before: 'No description', after: 'Renamed' }]);
+    const res = await gateway.gql(
+      `mutation { updateLaunchDarklyOAuthClient(id: "${id}", input: { name: "Renamed", description: null }) { ${fields} } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data.updateLaunchDarklyOAuthClient).toEqual({ id, name: 'Renamed', description: null });
+  });
+
+  it('a null description in doubt is APPLIED when the read-back finds it gone', async () => {
+    const id = await bare();
+    await gateway.gql(`mutation { updateLaunchDarklyOAuthClient(id: "${id}", input: { description: "To be cleared" }) { id } }`);
+    proxy().reset();
+    proxy().behave('PATCH', 'forwardThenHang');
+    const res = await gateway.gql(`mutation { updateLaunchDarklyOAuthClient(id: "${id}", input: { description: null }) { id } }`);
+    expect(res.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'APPLIED' });
     expect(writes(proxy())).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import type { EnumRef, InputFieldBuilder } from '@pothos/core';
 import { builder, type Types } from '../builder.js';
 import { badUserInput, type FieldError } from '../errors.js';
+import type { PatchOperation } from '../json-patch.js';
 import { checkValue, type ValueSchema } from '../value-schema.js';
 import { SECRET_MARKER, type FieldChange } from './write.js';
 
@@ -151,8 +152,10 @@ export function readCreate(
 }
 
 /**
- * A typed update as the JSON Patch the vendor takes: `replace` for each value given, `remove` for a
- * null where the member may be absent (elsewhere null is a value, or refused by its schema).
+ * A typed update as the JSON Patch the vendor takes: `replace` for each value given (elsewhere null
+ * is a value, or refused by its schema). A member that may be absent takes `add`, since `replace`
+ * and `remove` of an absent member fail the whole patch (RFC 6902): a value is `add`, a null `add`
+ * then `remove`, so the typed update holds whether or not the resource has the member.
  */
 export function replaceOps(
   input: Record<string, unknown>,
@@ -160,11 +163,15 @@ export function replaceOps(
   rules: { fields: Readonly<Record<string, { removable?: boolean }>> },
 ) {
   const { body } = readInput(input, specs, { prefix: 'input' });
-  const ops = Object.entries(body).map(([member, value]) =>
-    value === null && rules.fields[member]?.removable
-      ? { op: 'remove' as const, path: `/${member}` }
-      : { op: 'replace' as const, path: `/${member}`, value },
-  );
+  const ops = Object.entries(body).flatMap(([member, value]): PatchOperation[] => {
+    const path = `/${member}`;
+    if (!rules.fields[member]?.removable) return [{ op: 'replace', path, value }];
+    if (value !== null) return [{ op: 'add', path, value }];
+    return [
+      { op: 'add', path, value: '' },
+      { op: 'remove', path },
+    ];
+  });
   if (ops.length === 0) throw badUserInput([{ field: 'input', messages: ['Name at least one field to change.'] }]);
   return ops;
 }

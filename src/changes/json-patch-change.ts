@@ -106,14 +106,21 @@ function applied(document: Record<string, unknown>, ops: PatchOperation[]): Reco
   >;
 }
 
-/** Without a document to diff: what each operation leaves in the member it names. */
+/**
+ * Without a document to diff: what each operation leaves in the member it names. A whole member
+ * holds what the last operation on it leaves (a typed update's `add` then `remove` is one removal).
+ */
 function opChanges(ops: PatchOperation[]) {
-  return ops
+  const changes = ops
     .filter((op) => op.op !== 'test')
     .map((op) => ({
       field: op.path.slice(1),
+      whole: parsePointer(op.path)?.length === 1,
       after: op.op === 'remove' ? null : op.op === 'move' || op.op === 'copy' ? { [op.op]: op.from } : op.value,
     }));
+  return changes
+    .filter((change, i) => !change.whole || !changes.slice(i + 1).some((later) => later.whole && later.field === change.field))
+    .map(({ field, after }) => ({ field, after }));
 }
 
 /**
@@ -148,14 +155,16 @@ export function outcomeOf(
     if (members.every((m) => same(current, before, m))) return 'NOT_APPLIED';
     return 'UNKNOWN';
   }
-  // Only whole-member operations say what the member must hold afterwards.
-  const expected = ops.flatMap((op) => {
+  // Only whole-member operations say what the member must hold afterwards: the last one on it.
+  const byMember = new Map<string, { member: string; value: unknown; present: boolean }>();
+  for (const op of ops) {
     const tokens = parsePointer(op.path);
-    if (!tokens || tokens.length !== 1 || !shown(tokens[0])) return [];
-    if (op.op === 'replace' || op.op === 'add') return [{ member: tokens[0]!, value: op.value, present: true }];
-    if (op.op === 'remove') return [{ member: tokens[0]!, value: undefined, present: false }];
-    return [];
-  });
+    if (!tokens || tokens.length !== 1 || !shown(tokens[0])) continue;
+    const member = tokens[0]!;
+    if (op.op === 'replace' || op.op === 'add') byMember.set(member, { member, value: op.value, present: true });
+    else if (op.op === 'remove') byMember.set(member, { member, value: undefined, present: false });
+  }
+  const expected = [...byMember.values()];
   if (expected.length === 0) return 'UNKNOWN';
   const holds = expected.map(({ member, value, present }) =>
     present ? Object.hasOwn(current, member) && same(current, { [member]: value }, member) : !Object.hasOwn(current, member),

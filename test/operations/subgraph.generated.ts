@@ -306,7 +306,7 @@ export type OAuthApplicationFilter = {
   services?: InputMaybe<Array<UpstreamService>>;
 };
 
-/** The fields of a LaunchDarkly OAuth client to change: each becomes a JSON Patch replace; a null description is removed. */
+/** The fields of a LaunchDarkly OAuth client to change, as a JSON Patch: a value replaces the member (the description is added, since it may be absent); a null description is removed, whether or not the client has one. */
 export type UpdateLaunchDarklyOAuthClientInput = {
   /** null removes it. */
   description?: InputMaybe<Scalars['String']['input']>;

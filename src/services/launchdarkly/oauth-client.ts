@@ -133,7 +133,7 @@ defineJsonPatchLifecycle<LaunchDarklyOAuthClientShape>({
     description: 'Changes the fields given of a LaunchDarkly OAuth client, as a JSON Patch (PATCH /api/v2/oauth/clients/{clientId}).',
     input: 'UpdateLaunchDarklyOAuthClientInput',
     inputDescription:
-      'The fields of a LaunchDarkly OAuth client to change: each becomes a JSON Patch replace; a null description is removed.',
+      'The fields of a LaunchDarkly OAuth client to change, as a JSON Patch: a value replaces the member (the description is added, since it may be absent); a null description is removed, whether or not the client has one.',
     fields: UPDATE_FIELDS,
     check: (input) => redirectUriError(input.redirectUri),
   },

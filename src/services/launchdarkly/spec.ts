@@ -34,7 +34,7 @@ export const CREATE_FIELDS: InputSpecs = {
   description: { upstream: 'description', schema: { type: 'string' } },
 };
 
-/** The patchable members as a typed input: a value becomes `replace`, a null description `remove`. */
+/** The patchable members as a typed input: a value becomes `replace` (`add` for the description, which may be absent), a null description is removed. */
 export const UPDATE_FIELDS: InputSpecs = {
   name: { upstream: 'name', schema: { type: 'string' } },
   description: { upstream: 'description', schema: { type: 'string', nullable: true }, description: 'null removes it.' },
