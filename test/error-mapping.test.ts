@@ -232,14 +232,21 @@ describe('bodies that are not what the spec promises', () => {
     stub.handle((_req, res) => text(res, 200, 'OK'));
     const error = await firstError(UPDATE_PROVIDER);
     expect(error.extensions?.code).toBe('UPSTREAM_ERROR');
-    expect(error.message).toBe('authentik answered 200 with a body that is not JSON instead of JSON.');
+    // A 200 to a write says it was applied, whatever its body.
+    expect(error.message).toBe(
+      'authentik answered 200 with a body that is not JSON instead of JSON. The vendor accepted the change, so it was applied; do not send it again.',
+    );
+    expect(error.extensions?.outcome).toBe('APPLIED');
   });
 
   it('JSON on success that is not the resource', async () => {
     stub.handle((_req, res) => json(res, 200, { hello: 'world' }));
     const error = await firstError(PATCH_IDN);
     expect(error.extensions?.code).toBe('UPSTREAM_ERROR');
-    expect(error.message).toBe('identitynow answered with a body that is not an OAuth client.');
+    expect(error.message).toBe(
+      'identitynow answered with a body that is not an OAuth client. The vendor accepted the change, so it was applied; do not send it again.',
+    );
+    expect(error.extensions?.outcome).toBe('APPLIED');
   });
 
   it('an error body of the wrong shape falls back to a plain sentence', async () => {

@@ -4,7 +4,7 @@ import type { WriteJournal, WriteRecord, WriteResult } from '../src/changes/writ
 import { configureLog } from '../src/log.js';
 import { identityNowClient, IDN_ID, launchDarklyClient, LD_ID } from './fixtures/upstream-bodies.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
-import { json, startStub, type Stub } from './helpers/stub.js';
+import { json, startStub, text, type Stub } from './helpers/stub.js';
 
 // Upstreams that misbehave in ways the other suites do not: bodies that trickle, redirects,
 // nonsense in Retry-After and in LaunchDarkly's quota headers, writes answered 2xx with a body the
@@ -24,6 +24,10 @@ const ENV = {
 
 const GET = `{ oauthClient(id: "${IDN_ID}") { id name } }`;
 const PATCH = `mutation { patchOAuthClient(id: "${IDN_ID}", ops: [{ op: REPLACE, path: "/name", value: "x" }]) { id name } }`;
+const CREATE = `mutation { createOAuthClient(input: {
+  name: "Reporting", description: null, accessTokenValiditySeconds: 900, grantTypes: [CLIENT_CREDENTIALS],
+  accessType: ONLINE, enabled: true, scope: ["sp:search:read"], type: CONFIDENTIAL
+}) { secret client { id } } }`;
 
 /** A journal that keeps every write's record and result, and tells when the next one is complete. */
 function recordingJournal() {
@@ -106,6 +110,46 @@ describe('a body that trickles in a byte at a time, each byte inside the body ti
 });
 
 describe('a write answered 2xx with a body the gateway cannot use was applied, and says so', () => {
+  it('a PATCH answered 200 with invalid JSON: APPLIED in the answer and in the journal, sent once', async () => {
+    stub.handle((_req, res) => text(res, 200, '{"id": "2c91', 'application/json'));
+    const error = await onlyError(PATCH);
+    expect(error.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', outcome: 'APPLIED', upstream: { status: 200 } });
+    expect(error.message).toContain('do not send it again');
+    expect(lastOutcome()).toMatchObject({ outcome: 'APPLIED', code: 'UPSTREAM_ERROR', upstreamStatus: 200 });
+    expect(sent('PATCH')).toBe(1);
+  });
+
+  it('a PATCH answered 200 with JSON that is not a client (wrongly typed id)', async () => {
+    stub.handle((_req, res) => json(res, 200, { ...identityNowClient(), id: 42 }));
+    const error = await onlyError(PATCH);
+    expect(error.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', outcome: 'APPLIED' });
+    expect(lastOutcome()).toMatchObject({ outcome: 'APPLIED', code: 'UPSTREAM_ERROR' });
+  });
+
+  it('a create answered 200 without its secret: the client exists, so APPLIED, never FAILED', async () => {
+    stub.handle((_req, res) => json(res, 200, { ...identityNowClient(), secret: null }));
+    const error = await onlyError(CREATE);
+    expect(error.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', outcome: 'APPLIED' });
+    expect(lastOutcome()).toMatchObject({ outcome: 'APPLIED', code: 'UPSTREAM_ERROR' });
+    expect(sent('POST')).toBe(1);
+  });
+
+  it('a PATCH answered 200 with a body past the size limit', async () => {
+    const big = await startGateway(
+      { ...ENV, IDENTITYNOW_URL: `${stub.origin}/beta`, UPSTREAM_MAX_RESPONSE_BYTES: '1024' },
+      { journal: recorded.journal },
+    );
+    try {
+      stub.handle((_req, res) => json(res, 200, identityNowClient({ description: 'x'.repeat(4096) })));
+      const res = await big.gql(PATCH);
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', outcome: 'APPLIED' });
+      expect(lastOutcome()).toMatchObject({ outcome: 'APPLIED' });
+      expect(sent('PATCH')).toBe(1);
+    } finally {
+      await big.close();
+    }
+  });
+
   it('a refusal (400) stays FAILED', async () => {
     stub.handle((_req, res) => json(res, 400, { messages: [{ text: 'no' }] }));
     const error = await onlyError(PATCH);

@@ -99,12 +99,13 @@ describe('timeouts are never retried, and a timed-out write may have happened', 
     const get = await onlyError(GET);
     expect(get.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', upstream: { status: 200 } });
     expect(get.message).toBe('identitynow did not finish its 200 answer in time.');
+    // The 200 says the PATCH was applied: nothing is read back.
     const patch = await onlyError(PATCH);
     expect(patch.message).toBe(
-      'identitynow did not finish its 200 answer in time; the change may or may not have been applied. Reading it back could not tell whether it was applied; read the resource before sending it again.',
+      'identitynow did not finish its 200 answer in time. The vendor accepted the change, so it was applied; do not send it again.',
     );
-    // The second GET is the PATCH's read-back, which stalls the same way.
-    expect([sent('GET'), sent('PATCH')]).toEqual([2, 1]);
+    expect(patch.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'APPLIED' });
+    expect([sent('GET'), sent('PATCH')]).toEqual([1, 1]);
   });
 
   it('no answer at all: the overall deadline ends the call', async () => {
@@ -161,17 +162,30 @@ describe('a connection that breaks', () => {
     expect(sent('GET')).toBe(2);
   });
 
-  it('reset mid-body: a PATCH is never sent again, and the error says it may have been applied', async () => {
+  it('reset mid-body of a 200: a PATCH is never sent again, and the error says the vendor applied it', async () => {
     inTurn(resetMidBody, ok);
     const error = await onlyError(PATCH);
     expect(error.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
-    // The client read back (the next answer, `ok`) holds the name the PATCH set.
     expect(error.message).toBe(
-      'The connection to identitynow failed while it was answering 200; the change may or may not have been applied. Reading it back shows the change was applied; do not send it again.',
+      'The connection to identitynow failed while it was answering 200. The vendor accepted the change, so it was applied; do not send it again.',
     );
     expect(error.extensions?.outcome).toBe('APPLIED');
     expect(error.extensions?.retryAfter).toBeUndefined();
-    expect(sent('PATCH')).toBe(1);
+    // The 200 settles it: nothing is read back.
+    expect([sent('PATCH'), sent('GET')]).toEqual([1, 0]);
+  });
+
+  it('reset mid-body of a 500: the change may or may not have been applied, and is read back', async () => {
+    inTurn((res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.write('{"messages": [');
+      res.socket!.write('', () => res.socket!.resetAndDestroy());
+    }, ok);
+    const error = await onlyError(PATCH);
+    expect(error.message).toBe(
+      'The connection to identitynow failed while it was answering 500; the change may or may not have been applied. Reading it back shows the change was applied; do not send it again.',
+    );
+    expect([sent('PATCH'), sent('GET')]).toEqual([1, 1]);
   });
 
   it('reset before any answer: a PATCH is never sent again', async () => {
@@ -260,8 +274,10 @@ describe('answers that are not what the spec promises', () => {
     const stream = streamBody({ declareLength: false });
     stub.handle((_req, res) => stream.serve(res));
     const error = await onlyError(PATCH);
-    expect(error.extensions?.code).toBe('UPSTREAM_ERROR');
-    expect(error.message).toBe('identitynow answered with a response larger than 1048576 bytes.');
+    expect(error.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', outcome: 'APPLIED' });
+    expect(error.message).toBe(
+      'identitynow answered with a response larger than 1048576 bytes. The vendor accepted the change, so it was applied; do not send it again.',
+    );
     expect(sent('PATCH')).toBe(1);
     expect(await stream.written).toBeLessThan(stream.total / 4);
   });

@@ -82,6 +82,7 @@ export function defineChange<Args, Result>(definition: ChangeDefinition<Args, Re
             if (definition.createdId) write.resourceId = definition.createdId(result);
             return result as never;
           } catch (error) {
+            if (write.accepted) throw acceptedAfterAll(error);
             throw await settled(error, write.sent, prepared, withDeadline(write.upstream(), ctx.readBackTimeoutMs));
           }
         });
@@ -121,6 +122,18 @@ const NEXT_STEP: Record<WriteOutcomeCode, string> = {
   NOT_APPLIED: 'Reading it back shows the change was not applied; it is safe to send it again.',
   UNKNOWN: 'Reading it back could not tell whether it was applied; read the resource before sending it again.',
 };
+
+/**
+ * The error of a write the vendor answered with a 2xx status although the gateway could not use
+ * the answer: the vendor said it applied the change, so reading it back could only contradict that
+ * by reading a replica that has not seen it yet.
+ */
+function acceptedAfterAll(error: unknown): unknown {
+  if (!(error instanceof GraphQLError)) return error;
+  return rewritten(error, `${error.message} The vendor accepted the change, so it was applied; do not send it again.`, {
+    outcome: 'APPLIED',
+  });
+}
 
 /**
  * The error a write in doubt ends with: what reading the resource back found, and what to do next.

@@ -71,6 +71,11 @@ export const NO_JOURNAL: WriteJournal = {
 export class Write {
   resourceId: string | undefined;
   changes: FieldChange[] = [];
+  /**
+   * The vendor answered the request that changes something with a 2xx status: the change was
+   * applied, whatever became of the answer's body (not JSON, not the resource, too large, cut off).
+   */
+  accepted = false;
   private entry: Promise<JournalEntry> | undefined;
 
   constructor(
@@ -100,7 +105,14 @@ export class Write {
         const gone = this.ctx.callerGone;
         if (gone.aborted) throw callerGone(this.service);
         await this.intend();
-        return http.request({ ...req, abandonedBy: gone });
+        try {
+          const res = await http.request({ ...req, abandonedBy: gone });
+          this.accepted = isSuccess(res.status);
+          return res;
+        } catch (error) {
+          this.accepted = error instanceof GraphQLError && isSuccess(error.extensions.upstream?.status);
+          throw error;
+        }
       },
     };
   }
@@ -152,6 +164,8 @@ export async function runWrite<T>(
   await write.finish({ outcome: 'APPLIED', ...(write.resourceId !== undefined ? { resourceId: write.resourceId } : {}) });
   return result;
 }
+
+const isSuccess = (status: number | undefined) => status !== undefined && status >= 200 && status < 300;
 
 /**
  * The error of a write whose caller hung up before it was sent: nobody is left to be told what

@@ -277,7 +277,9 @@ export class UpstreamClient {
   ): GraphQLError {
     const write = req.method !== 'GET';
     const details = { upstream, ...(retryAfter !== undefined ? { retryAfter } : {}) };
-    const mayHaveApplied = write ? '; the change may or may not have been applied' : '';
+    // A 2xx status that arrived says the vendor applied the change, whatever became of its body.
+    const accepted = ex.status !== undefined && ex.status >= 200 && ex.status < 300;
+    const mayHaveApplied = write && !accepted ? '; the change may or may not have been applied' : '';
     const notSent = write ? '; the change was not sent' : '';
     // A write that never left is known not to have been applied.
     const unsent = write ? { ...details, outcome: 'NOT_APPLIED' as const } : details;
