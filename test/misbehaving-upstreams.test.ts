@@ -188,6 +188,17 @@ describe('redirects are never followed', () => {
 describe('Retry-After values that make no sense', () => {
   const limited = (retryAfter: string) => (res: ServerResponse) => json(res, 429, { message: 'slow down' }, { 'retry-after': retryAfter });
 
+  it('a huge number: RATE_LIMITED at once, with retryAfter a day at most', async () => {
+    for (const value of ['99999999999999999999', '9'.repeat(400)]) {
+      stub.requests.length = 0;
+      stub.handle((_req, res) => limited(value)(res));
+      const error = await onlyError(PATCH);
+      expect(error.extensions?.code).toBe('RATE_LIMITED');
+      expect(error.extensions?.retryAfter).toBe(86_400);
+      expect(sent('PATCH')).toBe(1);
+    }
+  });
+
   it('negative, fractional or a word: no Retry-After at all, so a PATCH is not sent again', async () => {
     for (const value of ['-5', '1.5', 'soon', '']) {
       stub.requests.length = 0;

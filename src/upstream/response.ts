@@ -113,14 +113,19 @@ const RFC_850 =
 const ASCTIME =
   /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ( \d|\d{2}) (\d{2}:\d{2}:\d{2}) (\d{4})$/;
 
+// A longer wait is no plan a caller can act on; unbounded, twenty digits are no safe integer and
+// four hundred are Infinity, which JSON writes as null.
+export const MAX_RETRY_AFTER_SECONDS = 86_400;
+
 /**
- * Retry-After as whole seconds: delta-seconds, or an HTTP date. Anything else is no Retry-After at
- * all; Date.parse alone would read "1.5" or "-1" as dates in 2001 and asctime in local time.
+ * Retry-After as whole seconds, at most MAX_RETRY_AFTER_SECONDS: delta-seconds, or an HTTP date.
+ * Anything else is no Retry-After at all; Date.parse alone would read "1.5" or "-1" as dates in
+ * 2001 and asctime in local time.
  */
 export function retryAfterSeconds(header: string | string[] | undefined, now = Date.now()): number | undefined {
   const value = (Array.isArray(header) ? header[0] : header)?.trim();
   if (value === undefined || value === '') return undefined;
-  if (/^\d+$/.test(value)) return Number(value);
+  if (/^\d+$/.test(value)) return Math.min(MAX_RETRY_AFTER_SECONDS, Number(value));
   let date = Number.NaN;
   if (IMF_FIXDATE.test(value) || RFC_850.test(value)) date = Date.parse(value);
   else {
@@ -128,7 +133,7 @@ export function retryAfterSeconds(header: string | string[] | undefined, now = D
     if (asctime) date = Date.parse(`${asctime[2]!.trim()} ${asctime[1]} ${asctime[4]} ${asctime[3]} GMT`);
   }
   if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - now) / 1000));
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, Math.ceil((date - now) / 1000)));
 }
 
 // Helpers for reading vendor error bodies, which are untyped JSON.
