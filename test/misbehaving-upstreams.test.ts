@@ -316,4 +316,22 @@ describe("LaunchDarkly's X-Ratelimit-* headers", () => {
     }
     expect(ld.requests).toHaveLength(nonsense.length * 2);
   });
+
+  it("one caller's exhausted account holds no other credential's requests", async () => {
+    const CALLER_KEY = 'api-ld-caller-own-0123456789';
+    ld.handle((req, res) =>
+      json(
+        res,
+        200,
+        launchDarklyClient(),
+        req.headers.authorization === CALLER_KEY
+          ? { 'x-ratelimit-global-remaining': '0', 'x-ratelimit-reset': String(Date.now() + 30 * 60_000) }
+          : {},
+      ),
+    );
+    expect((await ldGateway.gql(READ, undefined, { 'X-LaunchDarkly-Api-Key': CALLER_KEY })).errors).toBeUndefined();
+    const configured = await ldGateway.gql(READ);
+    expect(configured.errors).toBeUndefined();
+    expect(ld.requests).toHaveLength(2);
+  });
 });

@@ -84,6 +84,7 @@ export interface RateLimiterOptions {
  * had to wait: then the request is not sent at all.
  */
 export class RateLimiter {
+  /** By bucket key and scope: one credential's exhausted quota is not another's, nor another account's. */
   private readonly heldUntil = new Map<string, number>();
   private readonly local = new LocalTokens();
   private storeDown = false;
@@ -103,7 +104,7 @@ export class RateLimiter {
   async wait(key: string, route: string, by: number): Promise<Admitted> {
     for (;;) {
       const now = this.now();
-      const held = Math.max(this.heldUntil.get('global') ?? 0, this.heldUntil.get(`route:${route}`) ?? 0);
+      const held = Math.max(this.heldUntil.get(`${key}\nglobal`) ?? 0, this.heldUntil.get(`${key}\nroute:${route}`) ?? 0);
       if (held > now) {
         if (held >= by) return { go: false, retryAfterMs: held - now };
         await this.sleep(held - now);
@@ -117,11 +118,17 @@ export class RateLimiter {
     }
   }
 
-  /** What an answer said of the vendor's quota. */
-  observe(headers: Record<string, string | string[] | undefined>, route: string): void {
+  /** What an answer to a request of bucket `key` said of the vendor's quota. */
+  observe(key: string, headers: Record<string, string | string[] | undefined>, route: string): void {
     if (!this.options.signals) return;
-    for (const { scope, resetAt } of this.options.signals(headers, route, this.now())) {
-      this.heldUntil.set(scope, Math.max(this.heldUntil.get(scope) ?? 0, resetAt));
+    const now = this.now();
+    const signals = this.options.signals(headers, route, now);
+    if (signals.length === 0) return;
+    // Callers' own credentials come and go: a hold that is over is forgotten.
+    for (const [held, until] of this.heldUntil) if (until <= now) this.heldUntil.delete(held);
+    for (const { scope, resetAt } of signals) {
+      const held = `${key}\n${scope}`;
+      this.heldUntil.set(held, Math.max(this.heldUntil.get(held) ?? 0, resetAt));
     }
   }
 
@@ -163,10 +170,11 @@ const THROTTLED = { kind: 'failed', failure: 'throttled', code: 'RATE_LIMIT' } a
  */
 export function throttle(service: string, limiter: RateLimiter): Policy {
   return (next) => async (call) => {
-    const admitted = await limiter.wait(`${service}:${credentialDigest(call.presented)}`, call.operation, call.dispatchBy);
+    const key = `${service}:${credentialDigest(call.presented)}`;
+    const admitted = await limiter.wait(key, call.operation, call.dispatchBy);
     if (!admitted.go) return { exchange: THROTTLED, retryAfterMs: admitted.retryAfterMs };
     const attempted = await next(call);
-    if (attempted.exchange.kind === 'answer') limiter.observe(attempted.exchange.headers, call.operation);
+    if (attempted.exchange.kind === 'answer') limiter.observe(key, attempted.exchange.headers, call.operation);
     return attempted;
   };
 }

@@ -84,8 +84,9 @@ describe('RateLimiter', () => {
     const time = fakeTime();
     const limiter = new RateLimiter({ rate: undefined, signals: launchDarklyQuota, now: time.now, sleep: time.sleep });
     expect(limiter.active).toBe(true);
-    limiter.observe({ 'x-ratelimit-route-remaining': '0', 'x-ratelimit-reset': '3000' }, 'patch');
+    limiter.observe('k', { 'x-ratelimit-route-remaining': '0', 'x-ratelimit-reset': '3000' }, 'patch');
     expect(await limiter.wait('k', 'list', 1_000)).toEqual({ go: true });
+    expect(await limiter.wait('other credential', 'patch', 1_000)).toEqual({ go: true });
     expect(await limiter.wait('k', 'patch', 2_000)).toEqual({ go: false, retryAfterMs: 3_000 });
     expect(await limiter.wait('k', 'patch', 5_000)).toEqual({ go: true });
     expect(time.now()).toBe(3_000);
@@ -94,7 +95,7 @@ describe('RateLimiter', () => {
   it('holds nothing without a rate or a vendor that reports its quota', async () => {
     const limiter = new RateLimiter({ rate: undefined });
     expect(limiter.active).toBe(false);
-    limiter.observe({ 'x-ratelimit-global-remaining': '0', 'x-ratelimit-reset': String(Date.now() + 60_000) }, 'op');
+    limiter.observe('k', { 'x-ratelimit-global-remaining': '0', 'x-ratelimit-reset': String(Date.now() + 60_000) }, 'op');
     expect(await limiter.wait('k', 'op', Date.now() + 10)).toEqual({ go: true });
   });
 
