@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WriteJournal, WriteRecord, WriteResult } from '../src/changes/write.js';
 import { configureLog } from '../src/log.js';
-import { identityNowClient, IDN_ID, launchDarklyClient, LD_ID } from './fixtures/upstream-bodies.js';
+import { authentikProvider2026, identityNowClient, IDN_ID, launchDarklyClient, LD_ID } from './fixtures/upstream-bodies.js';
 import { startGateway, type RunningGateway } from './helpers/gateway.js';
 import { json, startStub, text, type Stub } from './helpers/stub.js';
 
@@ -333,5 +333,73 @@ describe("LaunchDarkly's X-Ratelimit-* headers", () => {
     const configured = await ldGateway.gql(READ);
     expect(configured.errors).toBeUndefined();
     expect(ld.requests).toHaveLength(2);
+  });
+});
+
+describe('authentik pagination that never ends, or lies', () => {
+  let ak: Stub;
+  let akGateway: RunningGateway;
+  const LIST = `{ oauthApplications(filter: { services: [AUTHENTIK] }, first: 500) { totalCount nodes { id } } }`;
+  beforeAll(async () => {
+    ak = await startStub();
+    akGateway = await startGateway({
+      ...ENV,
+      AUTHENTIK_URL: `${ak.origin}/api/v3`,
+      AUTHENTIK_TOKEN: 'ak-token-odd-9d1e',
+      AUTHENTIK_API_VERSION: '2026.2',
+      GATEWAY_MAX_LIST_PAGES: '20',
+    });
+  });
+  afterAll(async () => {
+    await akGateway.close();
+    await ak.close();
+  });
+  beforeEach(() => {
+    ak.requests.length = 0;
+  });
+
+  /** Page `page` of a list whose pagination block `lie` rewrites. */
+  const paged = (lie: (page: number) => Record<string, unknown>) =>
+    ak.handle((req, res) => {
+      const page = Number(new URL(req.url, 'http://stub').searchParams.get('page') ?? 1);
+      const results = req.url.startsWith('/api/v3/providers/') ? [authentikProvider2026({ pk: page, client_id: `p-${page}` })] : [];
+      const pagination = { next: 0, previous: 0, count: results.length, current: page, total_pages: 1, start_index: 1, end_index: 1 };
+      json(res, 200, { pagination: { ...pagination, ...(results.length > 0 ? lie(page) : {}) }, results });
+    });
+
+  it('a next that always points one page further: read to total_pages, twice at most, then answered', async () => {
+    paged((page) => ({ next: page + 1, count: 3, total_pages: 3 }));
+    const res = await akGateway.gql(LIST);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.oauthApplications.nodes.map((n: { id: string }) => n.id).sort()).toEqual(['1', '2', '3']);
+    expect(ak.requests.filter((r) => r.url.startsWith('/api/v3/providers/')).length).toBeLessThanOrEqual(6);
+  });
+
+  it('a next that points back to page 1: refused, not followed', async () => {
+    paged(() => ({ next: 1, count: 3, total_pages: 3 }));
+    const res = await akGateway.gql(LIST);
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', upstream: { service: 'authentik' } });
+    expect(ak.requests.filter((r) => r.url.startsWith('/api/v3/providers/'))).toHaveLength(1);
+  });
+
+  it('every page saying it is page 1: refused', async () => {
+    paged(() => ({ current: 1, next: 2, count: 3, total_pages: 3 }));
+    const res = await akGateway.gql(LIST);
+    expect(res.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
+  });
+
+  it('a billion pages: refused by GATEWAY_MAX_LIST_PAGES after the first', async () => {
+    paged((page) => ({ next: page + 1, count: 1e9, total_pages: 1e9 }));
+    const res = await akGateway.gql(LIST);
+    expect(res.errors?.[0]?.extensions).toMatchObject({ limit: { name: 'listPages', max: 20 } });
+    expect(ak.requests.filter((r) => r.url.startsWith('/api/v3/providers/'))).toHaveLength(1);
+  });
+
+  it('pagination numbers of the wrong type: UPSTREAM_ERROR', async () => {
+    for (const lie of [{ total_pages: '3x' }, { next: -2 }, { count: null }, { current: 1.5 }]) {
+      paged(() => lie);
+      const res = await akGateway.gql(LIST);
+      expect(res.errors?.[0]?.extensions?.code, JSON.stringify(lie)).toBe('UPSTREAM_ERROR');
+    }
   });
 });
