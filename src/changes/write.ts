@@ -110,7 +110,9 @@ export class Write {
           this.accepted = isSuccess(res.status);
           return res;
         } catch (error) {
-          this.accepted = error instanceof GraphQLError && isSuccess(error.extensions.upstream?.status);
+          // The write's own status only: a token endpoint's 200 without a token is not the write's.
+          const { upstream, outcome } = error instanceof GraphQLError ? error.extensions : {};
+          this.accepted = upstream?.operation === req.operation && outcome !== 'NOT_APPLIED' && isSuccess(upstream.status);
           throw error;
         }
       },
