@@ -18,6 +18,15 @@ let gateway: RunningGateway;
 /** The credential the request carried, as the vendor received it (bearer token or bare key). */
 const sentCredential = (req: RecordedRequest) => String(req.headers.authorization).replace(/^Bearer /, '');
 
+/** A gateway that gets its IdentityNow token from `tokens` with the client credentials grant. */
+const grantingGateway = (tokens: Stub) =>
+  startGateway({
+    IDENTITYNOW_URL: `${upstream.origin}/beta`,
+    IDENTITYNOW_CLIENT_ID: 'client',
+    IDENTITYNOW_CLIENT_SECRET: 'client-secret-0a9d',
+    IDENTITYNOW_TOKEN_URL: `${tokens.origin}/oauth/token`,
+  });
+
 const PATCH_IDN = `mutation { patchOAuthClient(id: "${IDN_ID}", ops: [{ op: REPLACE, path: "/name", value: "x" }]) { id } }`;
 
 beforeAll(async () => {
@@ -123,12 +132,7 @@ describe('an upstream that echoes the credential it was sent', () => {
 
   it('a token the gateway obtained with the client credentials grant', async () => {
     const tokens = await startStub((_req, res) => json(res, 200, { access_token: 'idn-granted-7c3f90e1', expires_in: 3600 }));
-    const granted = await startGateway({
-      IDENTITYNOW_URL: `${upstream.origin}/beta`,
-      IDENTITYNOW_CLIENT_ID: 'client',
-      IDENTITYNOW_CLIENT_SECRET: 'client-secret-0a9d',
-      IDENTITYNOW_TOKEN_URL: `${tokens.origin}/oauth/token`,
-    });
+    const granted = await grantingGateway(tokens);
     try {
       upstream.handle((req, res) => json(res, 200, identityNowClient({ description: `last patched with ${req.headers.authorization}` })));
       const res = await granted.gql(`{ oauthClient(id: "${IDN_ID}") { id description } }`);
@@ -166,12 +170,7 @@ describe('a credential too short to tell apart from ordinary text, or that is no
     ['with a space', 'idn granted 5e1d'],
   ])('a granted token %s: UPSTREAM_UNAVAILABLE, nothing sent to the API', async (_case, token) => {
     const tokens = await startStub((_req, res) => json(res, 200, { access_token: token, expires_in: 3600 }));
-    const granted = await startGateway({
-      IDENTITYNOW_URL: `${upstream.origin}/beta`,
-      IDENTITYNOW_CLIENT_ID: 'client',
-      IDENTITYNOW_CLIENT_SECRET: 'client-secret-0a9d',
-      IDENTITYNOW_TOKEN_URL: `${tokens.origin}/oauth/token`,
-    });
+    const granted = await grantingGateway(tokens);
     try {
       upstream.handle((req, res) => json(res, 400, identityNowError('400', `Token ${sentCredential(req)} refused`)));
       const res = await granted.gql(`{ oauthClient(id: "${IDN_ID}") { id } }`);
@@ -220,12 +219,7 @@ describe('an upstream that redirects to another host', () => {
   it('the token endpoint: UPSTREAM_UNAVAILABLE, the client secret goes nowhere else, nothing goes to the API', async () => {
     const elsewhere = await startStub((_req, res) => json(res, 200, { access_token: 'idn-granted-elsewhere', expires_in: 3600 }));
     const tokens = await startStub(redirectTo(elsewhere));
-    const granted = await startGateway({
-      IDENTITYNOW_URL: `${upstream.origin}/beta`,
-      IDENTITYNOW_CLIENT_ID: 'client',
-      IDENTITYNOW_CLIENT_SECRET: 'client-secret-0a9d',
-      IDENTITYNOW_TOKEN_URL: `${tokens.origin}/oauth/token`,
-    });
+    const granted = await grantingGateway(tokens);
     try {
       const res = await granted.gql(`{ oauthClient(id: "${IDN_ID}") { id } }`);
       expect(res.errors![0]).toMatchObject({
