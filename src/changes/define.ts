@@ -112,7 +112,7 @@ export function defineChange<Args, Result>(definition: ChangeDefinition<Args, Re
 
 /** Reads back within a deadline of their own, shorter than a write's: the caller is waiting. */
 function withDeadline(http: Upstream, timeoutMs: number): Upstream {
-  return { service: http.service, request: (req) => http.request({ ...req, timeoutMs }) };
+  return { service: http.service, request: (req, abandonedBy) => http.request({ ...req, timeoutMs }, abandonedBy) };
 }
 
 const IN_DOUBT: ReadonlySet<string> = new Set(['UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE']);

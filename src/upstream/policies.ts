@@ -269,10 +269,8 @@ export function wire(pools: UpstreamPools, maxBytes: number): Send {
     const release = await origin.admission.enter(call.dispatchBy);
     if (!release) return EXPIRED;
     try {
-      const limits = { maxBytes, deadline: call.deadline, dispatchBy: call.dispatchBy };
-      return {
-        exchange: await exchange(origin.pool, call.request, call.abandonedBy ? { ...limits, abandonedBy: call.abandonedBy } : limits),
-      };
+      const limits = { maxBytes, deadline: call.deadline, dispatchBy: call.dispatchBy, abandonedBy: call.abandonedBy };
+      return { exchange: await exchange(origin.pool, call.request, limits) };
     } finally {
       release();
     }
