@@ -44,10 +44,11 @@ export function requestTrace(options: { maxUpstreamCalls: number; probePaths: re
         path,
         status: response.status,
         durationMs: trace.durationMs(),
-        ...(trace.caller ? { caller: trace.caller.id } : {}),
-        ...(trace.operationType ? { operationType: trace.operationType } : {}),
-        ...(trace.operationName ? { operationName: trace.operationName } : {}),
-        ...(trace.errorCodes.length > 0 ? { errors: trace.errorCodes } : {}),
+        // Undefined members are left out of the line; the object keeps one shape.
+        caller: trace.caller?.id,
+        operationType: trace.operationType || undefined,
+        operationName: trace.operationName || undefined,
+        errors: trace.errorCodes.length > 0 ? trace.errorCodes : undefined,
         upstreamCalls: trace.calls,
       });
     },
