@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../src/audit/migrations.js';
+import { loadConfig } from '../src/config.js';
 import { openPostgres } from '../src/audit/postgres.js';
 import { openAuditTrail } from '../src/audit/trail.js';
 import type { WriteRecord } from '../src/changes/write.js';
@@ -34,6 +35,21 @@ describe('on a PostgreSQL server', () => {
   };
   const config = (url: string, statementTimeoutMs = 5_000) =>
     ({ store: { ...store(url), statementTimeoutMs }, retentionDays: 0, failOpen: false }) as const;
+
+  it('a server on a Unix socket, named as libpq names it (a user and no host): configured, and written to', async () => {
+    const name = (await server.createDatabase()).split('/').at(-1)!;
+    const url = `postgres://postgres:unused@/${name}?host=${encodeURIComponent(server.socketDir)}&port=${server.port}`;
+    const { audit } = loadConfig({ GATEWAY_DATABASE_URL: url, GATEWAY_ALLOW_ANONYMOUS: 'true' });
+    expect(audit.store).toMatchObject({ kind: 'postgres', url });
+    const trail = await openAuditTrail({ ...audit, retentionDays: 0 });
+    try {
+      expect(trail.description).toBe(`PostgreSQL at ${server.socketDir}:${server.port}/${name}`);
+      await trail.ended(record, { outcome: 'REFUSED' });
+      expect(await server.sql(name, 'select request_id, outcome from audit_events')).toEqual([{ request_id: 'r-1', outcome: 'REFUSED' }]);
+    } finally {
+      await trail.close();
+    }
+  });
 
   it('five trails opening one new database at once migrate it once, and all of them work', async () => {
     const url = await server.createDatabase();

@@ -53,12 +53,30 @@ export function auditConfig(get: EnvReader, sandbox: boolean): AuditConfig {
   };
 }
 
+/**
+ * The URL as `pg` reads it. A server on a Unix socket is named in the query
+ * (`postgres://user:password@/database?host=/run/postgresql`), with no host before the path: a URL
+ * the WHATWG parser refuses once it has a user in it, and which `pg` reads by putting a stand-in host
+ * there, as this does.
+ */
+function parseDatabaseUrl(value: string): { url: URL; host: string } | undefined {
+  try {
+    const url = new URL(value);
+    return { url, host: url.searchParams.get('host') || url.hostname };
+  } catch {
+    try {
+      const url = new URL(value.replace('@/', '@stand-in.invalid/'));
+      return { url, host: url.searchParams.get('host') ?? '' };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
 function databaseUrl(value: string): string {
   // The message never quotes the value: it usually holds a password.
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
+  const url = parseDatabaseUrl(value)?.url;
+  if (!url) {
     throw new ConfigError('GATEWAY_DATABASE_URL is not a valid URL (postgres://user:password@host:5432/database)');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
@@ -71,8 +89,8 @@ function databaseUrl(value: string): string {
 export function describeStore(store: AuditStoreConfig): string {
   switch (store.kind) {
     case 'postgres': {
-      const url = new URL(store.url);
-      return `PostgreSQL at ${url.hostname || 'a local socket'}:${url.port || '5432'}${url.pathname}`;
+      const { url, host } = parseDatabaseUrl(store.url)!;
+      return `PostgreSQL at ${host || 'a local socket'}:${url.searchParams.get('port') || url.port || '5432'}${url.pathname}`;
     }
     case 'pglite':
       return `embedded PostgreSQL (PGlite) in ${store.dataDir}`;

@@ -12,6 +12,8 @@ import { handOver, spawnAs } from './unprivileged.js';
 /** A throwaway PostgreSQL server on 127.0.0.1, started once per test file from Debian's server binaries. */
 export interface PostgresServer {
   port: number;
+  /** The directory of the server's Unix socket (`?host=` of a URL that names no host). */
+  socketDir: string;
   /** The process started for the server (runuser's, when it stands between): its tree is the server's processes. */
   pid: number;
   /** A new, empty database on the server, with its URL. */
@@ -83,6 +85,7 @@ export async function startPostgres(): Promise<PostgresServer> {
 
   return {
     port,
+    socketDir: dir,
     pid: server.pid!,
     async createDatabase(name = `audit_${process.pid}_${++databases}`) {
       await sql('postgres', `create database ${name}`);

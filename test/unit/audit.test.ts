@@ -60,9 +60,18 @@ describe('audit configuration', () => {
     expect((error as Error).message).not.toContain('pa55word');
   });
 
-  it('describes the store for the log without its credentials', () => {
-    const store = loadConfig({ ...URL_ENV, GATEWAY_DATABASE_URL: DB }).audit.store;
-    expect(describeStore(store)).toBe('PostgreSQL at db.internal:5433/audit');
+  it.each<[string, string]>([
+    [DB, 'PostgreSQL at db.internal:5433/audit'],
+    // A Unix socket, as libpq and pg name it: the host in the query, with or without a user before the empty host.
+    ['postgres://gateway:pa55word@/audit?host=/run/postgresql', 'PostgreSQL at /run/postgresql:5432/audit'],
+    ['postgresql://gateway@/audit?host=/var/run/postgresql&port=5433', 'PostgreSQL at /var/run/postgresql:5433/audit'],
+    ['postgres:///audit?host=/tmp&user=gateway&password=pa55word', 'PostgreSQL at /tmp:5432/audit'],
+    ['postgres://gateway:pa55word@/audit', 'PostgreSQL at a local socket:5432/audit'],
+  ])('takes %s and describes it for the log without its credentials', (url, description) => {
+    const store = loadConfig({ ...URL_ENV, GATEWAY_DATABASE_URL: url }).audit.store;
+    expect(store).toMatchObject({ kind: 'postgres', url });
+    expect(describeStore(store)).toBe(description);
+    expect(describeStore(store)).not.toContain('pa55word');
   });
 });
 
