@@ -234,9 +234,9 @@ export class UpstreamClient {
         ...(body !== undefined ? { body } : {}),
       },
       idempotent: req.method === 'GET',
-      // Every call has the same properties, absent ones undefined: calls of several shapes made V8
-      // take its slow path through the policies (a write that carried its caller's signal counted
-      // 5-8% more instructions on the main thread, and 40% more on all threads, than one without).
+      // Every call has the same properties, absent ones undefined: V8 runs the policies over calls
+      // of several shapes through its slow path (5-8% more instructions a request on the main
+      // thread, 40% more on all threads, measured with `npm run bench -- --instructions`).
       timeoutMs: req.timeoutMs,
       secrets: req.secrets !== undefined && req.secrets.length > 0 ? req.secrets : undefined,
       abandonedBy,
